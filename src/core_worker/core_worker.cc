@@ -1,0 +1,337 @@
+#include "src/core_worker/core_worker.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "src/rpc/convert.h"
+
+namespace miniray {
+
+CoreWorker::CoreWorker(CoreWorkerRuntime runtime, Options options)
+    : runtime_(runtime),
+      options_(std::move(options)),
+      endpoint_(runtime.transport, options_.address),
+      refs_([this](ObjectId id, const ReferenceCounter::Reference& ref) {
+        OnOutOfScope(id, ref);
+      }) {
+  submitter_ = std::make_unique<TaskSubmitter>(
+      endpoint_,
+      TaskSubmitter::Options{options_.raylet_address,
+                             options_.max_pending_lease_requests},
+      [this](const rpc::TaskSpec& spec,
+             absl::StatusOr<rpc::PushTaskReply> reply) {
+        OnTaskDone(spec, std::move(reply));
+      },
+      [this](const rpc::TaskSpec& spec, const rpc::ErrorInfo& error) {
+        FailTask(spec, error);
+      });
+  endpoint_.Handle<PushTask>([this](auto request, auto respond) {
+    HandlePushTask(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<GetObjectLocations>([this](auto request, auto respond) {
+    HandleGetObjectLocations(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<UpdateObjectLocation>([this](auto request, auto respond) {
+    HandleUpdateObjectLocation(std::move(request), std::move(respond));
+  });
+  raylets_[options_.node_id] = options_.raylet_address;
+}
+
+CoreWorker::~CoreWorker() = default;
+
+absl::Status CoreWorker::Start() {
+  absl::Status status = endpoint_.Start();
+  if (!status.ok() || options_.is_driver) return status;
+  rpc::WorkerReadyRequest request;
+  request.set_worker_id(options_.worker_id);
+  request.set_address(endpoint_.address());
+  endpoint_.Call<WorkerReady>(options_.raylet_address, request, nullptr);
+  return absl::OkStatus();
+}
+
+CoreWorker* CoreWorker::Current() {
+  return static_cast<CoreWorker*>(CurrentContext());
+}
+
+void CoreWorker::Spawn(std::function<void()> body) {
+  runtime_.executor.Spawn(std::move(body), this);
+}
+
+// ------------------------------------------------------------ submitting ---
+
+std::vector<ObjectId> CoreWorker::SubmitTask(const std::string& function,
+                                             std::vector<TaskArgument> args,
+                                             const TaskOptions& options) {
+  const TaskId task_id{options_.worker_id, next_seq_++};
+  auto spec = std::make_shared<rpc::TaskSpec>();
+  *spec->mutable_id() = ToProto(task_id);
+  spec->set_function(function);
+  spec->set_num_returns(options.num_returns);
+  *spec->mutable_resources() = options.resources.ToProto();
+  spec->set_owner_address(endpoint_.address());
+  spec->set_owner_worker(options_.worker_id);
+  spec->set_name(options.name.empty() ? function : options.name);
+  spec->set_synthetic_duration_ns(options.synthetic_duration_ns);
+  spec->set_synthetic_output_bytes(options.synthetic_output_bytes);
+  std::vector<ObjectId> ref_args;
+  for (TaskArgument& arg : args) {
+    rpc::TaskArg* proto = spec->add_args();
+    if (arg.ref) {
+      rpc::ObjectRefProto* ref = proto->mutable_ref();
+      *ref->mutable_id() = ToProto(*arg.ref);
+      ref->set_owner_address(arg.ref_owner);
+      ref_args.push_back(*arg.ref);
+      // The task holds its arguments until it finishes.
+      refs_.AddSubmitted(*arg.ref);
+    } else {
+      proto->mutable_value()->set_data(std::move(arg.value));
+    }
+  }
+  std::vector<ObjectId> returns;
+  for (int i = 1; i <= options.num_returns; ++i) {
+    const ObjectId id = ObjectId::ForReturn(task_id, i);
+    refs_.AddOwned(id, endpoint_.address(), options_.worker_id);
+    returns.push_back(id);
+  }
+  ++runtime_.metrics.tasks_submitted;
+  ResolveAndSubmit(std::move(spec), std::move(ref_args));
+  return returns;
+}
+
+void CoreWorker::ResolveAndSubmit(std::shared_ptr<rpc::TaskSpec> spec,
+                                  std::vector<ObjectId> ref_args) {
+  // Wait until every argument exists, as Ray's dependency resolver does.
+  auto remaining = std::make_shared<int>(ref_args.size() + 1);
+  auto args = std::make_shared<std::vector<ObjectId>>(std::move(ref_args));
+  for (ObjectId id : *args) {
+    memory_.GetAsync(id, [this, spec, args, remaining](const auto&) {
+      if (--*remaining == 0) FinishResolution(spec, *args);
+    });
+  }
+  if (--*remaining == 0) FinishResolution(spec, *args);
+}
+
+void CoreWorker::FinishResolution(std::shared_ptr<rpc::TaskSpec> spec,
+                                  const std::vector<ObjectId>&) {
+  // Inline small values; leave objects in a store as dependencies.
+  for (rpc::TaskArg& arg : *spec->mutable_args()) {
+    if (!arg.has_ref()) continue;
+    const ObjectId id = FromProto(arg.ref().id());
+    const MemoryStore::Entry* entry = memory_.Get(id);
+    CHECK(entry != nullptr) << "argument resolved but absent: " << id.ToString();
+    if (!entry->in_plasma() && entry->value->error().type() != rpc::ERROR_NONE) {
+      rpc::ErrorInfo error = entry->value->error();
+      error.set_message(absl::StrCat("argument ", id.ToString(), " of task ",
+                                     spec->name(), " failed: ",
+                                     error.message()));
+      FailTask(*spec, error);
+      return;
+    }
+    if (!entry->in_plasma()) {
+      rpc::ObjectValue value = *entry->value;
+      *arg.mutable_value() = std::move(value);
+    } else {
+      *spec->add_dependencies() = arg.ref();
+    }
+  }
+  submitter_->Submit(std::move(*spec));
+}
+
+void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
+                            absl::StatusOr<rpc::PushTaskReply> reply) {
+  if (!reply.ok()) {
+    FailTask(spec, MakeError(rpc::WORKER_DIED,
+                             absl::StrCat("the worker running task ",
+                                          spec.name(), " failed: ",
+                                          reply.status().message())));
+    return;
+  }
+  ++runtime_.metrics.tasks_finished;
+  if (reply->application_error()) ++runtime_.metrics.tasks_failed;
+  for (const rpc::ReturnObject& ret : reply->returns()) {
+    const ObjectId id = FromProto(ret.id());
+    if (ret.where_case() == rpc::ReturnObject::kInStoreAtNode) {
+      raylets_[ret.in_store_at_node()] = ret.raylet_address();
+      refs_.AddLocation(id, ret.in_store_at_node(), ret.size());
+      if (refs_.Find(id) == nullptr) {
+        // Nobody wants the value any more: free the stored copy now.
+        rpc::FreeObjectsRequest request;
+        *request.add_ids() = ret.id();
+        endpoint_.Call<FreeObjects>(ret.raylet_address(), request, nullptr);
+        continue;
+      }
+      memory_.Put(id, MemoryStore::Entry::InPlasma());
+    } else if (refs_.Find(id) != nullptr) {
+      memory_.Put(id, MemoryStore::Entry::Value(ret.value()));
+    }
+  }
+  ReleaseArguments(spec);
+}
+
+void CoreWorker::FailTask(const rpc::TaskSpec& spec,
+                          const rpc::ErrorInfo& error) {
+  ++runtime_.metrics.tasks_failed;
+  const TaskId task_id = FromProto(spec.id());
+  for (uint32_t i = 1; i <= spec.num_returns(); ++i) {
+    const ObjectId id = ObjectId::ForReturn(task_id, i);
+    if (refs_.Find(id) == nullptr) continue;
+    rpc::ObjectValue value;
+    *value.mutable_error() = error;
+    memory_.Put(id, MemoryStore::Entry::Value(std::move(value)));
+  }
+  ReleaseArguments(spec);
+}
+
+void CoreWorker::ReleaseArguments(const rpc::TaskSpec& spec) {
+  for (const rpc::TaskArg& arg : spec.args()) {
+    if (arg.has_ref()) refs_.RemoveSubmitted(FromProto(arg.ref().id()));
+  }
+}
+
+void CoreWorker::OnOutOfScope(ObjectId id,
+                              const ReferenceCounter::Reference& ref) {
+  memory_.Delete(id);
+  if (!ref.owned) return;
+  for (NodeId node : ref.locations) {
+    auto raylet = raylets_.find(node);
+    if (raylet == raylets_.end()) continue;
+    rpc::FreeObjectsRequest request;
+    *request.add_ids() = ToProto(id);
+    endpoint_.Call<FreeObjects>(raylet->second, request, nullptr);
+  }
+}
+
+// --------------------------------------------------------------- getting ---
+
+std::vector<rpc::ObjectValue> CoreWorker::Get(
+    const std::vector<ObjectId>& ids) {
+  std::vector<rpc::ObjectValue> values;
+  values.reserve(ids.size());
+  for (ObjectId id : ids) {
+    std::unique_ptr<Event> ready = runtime_.executor.NewEvent();
+    auto entry = std::make_shared<MemoryStore::Entry>();
+    Event* event = ready.get();
+    auto alive = std::make_shared<bool>(true);
+    memory_.GetAsync(id, [entry, event, alive](const MemoryStore::Entry& e) {
+      *entry = e;
+      if (*alive) event->Notify();
+    });
+    ready->Wait();
+    *alive = false;
+    values.push_back(entry->in_plasma() ? ReadFromPlasma(id) : *entry->value);
+  }
+  return values;
+}
+
+rpc::ObjectValue CoreWorker::ReadFromPlasma(ObjectId id) {
+  rpc::ObjectRefProto ref;
+  *ref.mutable_id() = ToProto(id);
+  ref.set_owner_address(endpoint_.address());
+  return FetchArgument(ref);
+}
+
+rpc::ErrorInfo CoreWorker::FetchToLocalStore(const rpc::ObjectRefProto& ref) {
+  std::unique_ptr<Event> done = runtime_.executor.NewEvent();
+  auto result = std::make_shared<rpc::ErrorInfo>();
+  Event* event = done.get();
+  auto alive = std::make_shared<bool>(true);
+  rpc::FetchObjectsRequest request;
+  *request.add_refs() = ref;
+  endpoint_.Call<FetchObjects>(
+      options_.raylet_address, request,
+      [result, event, alive](absl::StatusOr<rpc::FetchObjectsReply> reply) {
+        if (!reply.ok()) {
+          *result = MakeError(rpc::OBJECT_LOST,
+                              absl::StrCat("the local raylet failed: ",
+                                           reply.status().message()));
+        } else if (reply->errors_size() > 0) {
+          *result = reply->errors(0);
+        }
+        if (*alive) event->Notify();
+      });
+  done->Wait();
+  *alive = false;
+  return *result;
+}
+
+absl::StatusOr<ObjectId> CoreWorker::Put(rpc::ObjectValue value) {
+  const ObjectId id = ObjectId::ForPut(options_.worker_id, next_seq_++);
+  StoredObject object;
+  object.data = std::make_shared<const std::string>(std::move(*value.mutable_data()));
+  object.synthetic_bytes = value.synthetic_bytes();
+  const int64_t size = object.size();
+  absl::Status status = runtime_.local_store.PutPrimary(id, std::move(object));
+  if (!status.ok()) return status;
+  refs_.AddOwned(id, endpoint_.address(), options_.worker_id);
+  refs_.AddLocation(id, options_.node_id, size);
+  memory_.Put(id, MemoryStore::Entry::InPlasma());
+  return id;
+}
+
+WaitOutcome CoreWorker::Wait(const std::vector<ObjectId>& ids, int num_returns,
+                            absl::Duration timeout) {
+  struct State {
+    int ready = 0;
+    int wanted = 0;
+    Event* event = nullptr;
+  };
+  std::unique_ptr<Event> enough = runtime_.executor.NewEvent();
+  auto state = std::make_shared<State>();
+  state->wanted = std::min<int>(num_returns, ids.size());
+  state->event = enough.get();
+  for (ObjectId id : ids) {
+    memory_.GetAsync(id, [state](const MemoryStore::Entry&) {
+      if (++state->ready >= state->wanted && state->event != nullptr) {
+        state->event->Notify();
+      }
+    });
+  }
+  if (state->ready < state->wanted) enough->WaitFor(timeout);
+  state->event = nullptr;
+  WaitOutcome result;
+  for (ObjectId id : ids) {
+    const bool ready = memory_.Get(id) != nullptr &&
+                       static_cast<int>(result.ready.size()) < state->wanted;
+    (ready ? result.ready : result.not_ready).push_back(id);
+  }
+  return result;
+}
+
+rpc::ErrorInfo CoreWorker::PeekError(ObjectId id) const {
+  const MemoryStore::Entry* entry = memory_.Get(id);
+  if (entry == nullptr || entry->in_plasma()) return rpc::ErrorInfo();
+  return entry->value->error();
+}
+
+// ------------------------------------------------------ object directory ---
+
+void CoreWorker::HandleGetObjectLocations(
+    rpc::GetObjectLocationsRequest request,
+    Respond<GetObjectLocations> respond) {
+  rpc::GetObjectLocationsReply reply;
+  const ReferenceCounter::Reference* ref =
+      refs_.Find(FromProto(request.id()));
+  reply.set_known(ref != nullptr && ref->owned);
+  if (ref != nullptr) {
+    for (NodeId node : ref->locations) reply.add_node_ids(node);
+    reply.set_size(ref->size);
+  }
+  respond(std::move(reply));
+}
+
+void CoreWorker::HandleUpdateObjectLocation(
+    rpc::UpdateObjectLocationRequest request,
+    Respond<UpdateObjectLocation> respond) {
+  respond(rpc::UpdateObjectLocationReply());
+  const ObjectId id = FromProto(request.id());
+  if (request.removed()) {
+    refs_.RemoveLocation(id, request.node_id());
+    return;
+  }
+  if (refs_.Find(id) == nullptr) return;
+  raylets_[request.node_id()] = request.raylet_address();
+  refs_.AddLocation(id, request.node_id(), 0);
+}
+
+}  // namespace miniray

@@ -1,0 +1,166 @@
+// CoreWorker: the part of Ray that lives in every driver and worker process.
+//
+// As an owner it submits tasks (resolving their arguments first, then
+// through the TaskSubmitter's leases), owns the objects its tasks return and
+// the objects it Puts, counts references to them, answers where their
+// copies are, and frees them when they go out of scope. As an executor it
+// runs the tasks pushed to it by other owners (src/core_worker/task_executor.cc).
+//
+// The program-facing methods (SubmitTask, Get, Put, Wait) may block and must
+// be called from code started by the Executor (a fiber in the simulator);
+// everything else runs on the event loop.
+//
+//   CoreWorker worker(runtime, store, metrics, options);
+//   RETURN_IF_ERROR(worker.Start());
+//   std::vector<ObjectId> out = worker.SubmitTask("Square", {Arg(3)}, {});
+//   rpc::ObjectValue nine = worker.Get({out[0]})[0];
+#ifndef MINIRAY_CORE_WORKER_CORE_WORKER_H_
+#define MINIRAY_CORE_WORKER_CORE_WORKER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "src/common/ids.h"
+#include "src/common/metrics.h"
+#include "src/common/resources.h"
+#include "src/core_worker/function_registry.h"
+#include "src/core_worker/memory_store.h"
+#include "src/core_worker/reference_counter.h"
+#include "src/core_worker/task_submitter.h"
+#include "src/object_store/object_store.h"
+#include "src/rpc/rpc_endpoint.h"
+#include "src/runtime/clock.h"
+#include "src/runtime/executor.h"
+
+namespace miniray {
+
+// An argument of a task: a value, or a reference to an object.
+struct TaskArgument {
+  std::optional<ObjectId> ref;
+  Address ref_owner;  // with `ref`: its owner's address
+  std::string value;  // without `ref`: the serialized value
+};
+
+struct TaskOptions {
+  ResourceSet resources = ResourceSet::FromMap({{"CPU", 1}});
+  int num_returns = 1;
+  std::string name;
+  // A synthetic task runs no code (see rpc::TaskSpec).
+  int64_t synthetic_duration_ns = 0;
+  int64_t synthetic_output_bytes = 0;
+};
+
+struct WaitOutcome {
+  std::vector<ObjectId> ready;
+  std::vector<ObjectId> not_ready;
+};
+
+// The collaborators a core worker needs from its process and node.
+struct CoreWorkerRuntime {
+  Clock& clock;
+  Transport& transport;
+  Executor& executor;
+  // The node's object store. Workers of a node share it, as they share
+  // plasma's memory in Ray.
+  ObjectStore& local_store;
+  Metrics& metrics;
+};
+
+class CoreWorker {
+ public:
+  struct Options {
+    WorkerId worker_id = 0;
+    NodeId node_id = kNoNode;
+    Address address;
+    Address raylet_address;
+    bool is_driver = false;
+    int64_t max_inline_bytes = 100 * 1024;
+    int max_pending_lease_requests = 10;
+  };
+
+  CoreWorker(CoreWorkerRuntime runtime, Options options);
+  ~CoreWorker();
+
+  // Listens; a worker (not a driver) then tells its raylet it is ready.
+  absl::Status Start();
+
+  // ---- Program-facing; may block (call from Executor-started code). ----
+
+  std::vector<ObjectId> SubmitTask(const std::string& function,
+                                   std::vector<TaskArgument> args,
+                                   const TaskOptions& options);
+  // Blocks until every object is available; returns their values (or the
+  // errors they hold), in order.
+  std::vector<rpc::ObjectValue> Get(const std::vector<ObjectId>& ids);
+  // Stores a value in the local object store; ResourceExhausted if it does
+  // not fit.
+  absl::StatusOr<ObjectId> Put(rpc::ObjectValue value);
+  // Blocks until `num_returns` of `ids` are available or `timeout` passes.
+  WaitOutcome Wait(const std::vector<ObjectId>& ids, int num_returns,
+                  absl::Duration timeout);
+  // The error an available object holds, if any (no blocking, no fetch).
+  rpc::ErrorInfo PeekError(ObjectId id) const;
+  // Simulated work: in the simulator, the calling fiber sleeps.
+  void Work(absl::Duration duration) { runtime_.executor.Sleep(duration); }
+
+  // Reference counting for ObjectRef handles (any thread of control).
+  void AddLocalReference(ObjectId id) { refs_.AddLocal(id); }
+  void RemoveLocalReference(ObjectId id) { refs_.RemoveLocal(id); }
+
+  // Runs `body` as this process's program code (a fiber in the simulator).
+  void Spawn(std::function<void()> body);
+
+  WorkerId worker_id() const { return options_.worker_id; }
+  NodeId node_id() const { return options_.node_id; }
+  const Address& address() const { return endpoint_.address(); }
+  Clock& clock() { return runtime_.clock; }
+  size_t num_owned_objects() const { return refs_.size(); }
+  size_t num_in_memory_objects() const { return memory_.size(); }
+
+  // The core worker of the running program or task code, or null.
+  static CoreWorker* Current();
+
+ private:
+  // ---- Owner side (core_worker.cc) ----
+  void ResolveAndSubmit(std::shared_ptr<rpc::TaskSpec> spec,
+                        std::vector<ObjectId> ref_args);
+  void FinishResolution(std::shared_ptr<rpc::TaskSpec> spec,
+                        const std::vector<ObjectId>& ref_args);
+  void OnTaskDone(const rpc::TaskSpec& spec,
+                  absl::StatusOr<rpc::PushTaskReply> reply);
+  void FailTask(const rpc::TaskSpec& spec, const rpc::ErrorInfo& error);
+  void ReleaseArguments(const rpc::TaskSpec& spec);
+  void OnOutOfScope(ObjectId id, const ReferenceCounter::Reference& ref);
+  rpc::ObjectValue ReadFromPlasma(ObjectId id);
+  // Asks the local raylet to pull `ref` into the node's store; blocks.
+  rpc::ErrorInfo FetchToLocalStore(const rpc::ObjectRefProto& ref);
+  void HandleGetObjectLocations(rpc::GetObjectLocationsRequest request,
+                                Respond<GetObjectLocations> respond);
+  void HandleUpdateObjectLocation(rpc::UpdateObjectLocationRequest request,
+                                  Respond<UpdateObjectLocation> respond);
+
+  // ---- Executor side (task_executor.cc) ----
+  void HandlePushTask(rpc::PushTaskRequest request, Respond<PushTask> respond);
+  void RunSyntheticTask(const rpc::TaskSpec& spec, Respond<PushTask> respond);
+  void RunFunctionTask(const rpc::TaskSpec& spec, Respond<PushTask> respond);
+  rpc::ReturnObject StoreReturn(ObjectId id, rpc::ObjectValue value);
+  // Resolves a by-reference argument to its bytes, pulling it if needed.
+  rpc::ObjectValue FetchArgument(const rpc::ObjectRefProto& ref);
+
+  CoreWorkerRuntime runtime_;
+  const Options options_;
+  RpcEndpoint endpoint_;
+  MemoryStore memory_;
+  ReferenceCounter refs_;
+  std::unique_ptr<TaskSubmitter> submitter_;
+  uint64_t next_seq_ = 1;
+  // Raylet addresses of nodes holding copies of owned objects.
+  absl::flat_hash_map<NodeId, Address> raylets_;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_CORE_WORKER_CORE_WORKER_H_

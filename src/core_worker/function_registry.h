@@ -1,0 +1,38 @@
+// FunctionRegistry: the remote functions a worker can run, by name.
+//
+// A remote function as the core worker sees it takes serialized arguments
+// and returns serialized return values; it throws to report an application
+// error. src/api/ registers typed C++ functions here (MINIRAY_REMOTE), at
+// static initialisation, so every process of the binary knows them all.
+#ifndef MINIRAY_CORE_WORKER_FUNCTION_REGISTRY_H_
+#define MINIRAY_CORE_WORKER_FUNCTION_REGISTRY_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace miniray {
+
+using RemoteFunction = std::function<std::vector<std::string>(
+    const std::vector<std::string>& args)>;
+
+class FunctionRegistry {
+ public:
+  // The registry of the process, filled before main.
+  static FunctionRegistry& Global();
+
+  // Registering a name twice is a programming error.
+  void Register(const std::string& name, RemoteFunction function);
+  // Null if no function has that name.
+  const RemoteFunction* Find(absl::string_view name) const;
+
+ private:
+  std::map<std::string, RemoteFunction, std::less<>> functions_;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_CORE_WORKER_FUNCTION_REGISTRY_H_

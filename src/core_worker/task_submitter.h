@@ -1,0 +1,80 @@
+// TaskSubmitter: gets the owner's ready tasks run, through worker leases.
+//
+// Tasks that need the same resources and the same arguments in the object
+// store share a scheduling key. For each key the submitter keeps a queue and
+// asks raylets for workers (a bounded number of lease requests in flight,
+// starting at the local raylet and following spillbacks). When a worker is
+// granted, the owner pushes the next task of the queue to it directly, and
+// keeps pushing while the queue has tasks; then it returns the worker. This
+// is how Ray's owner-based scheduling keeps the raylets off the hot path.
+//
+// Single-threaded, on the core worker's loop.
+#ifndef MINIRAY_CORE_WORKER_TASK_SUBMITTER_H_
+#define MINIRAY_CORE_WORKER_TASK_SUBMITTER_H_
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "src/proto/miniray.pb.h"
+#include "src/rpc/rpc_endpoint.h"
+
+namespace miniray {
+
+class TaskSubmitter {
+ public:
+  // A task ended: with the executor's reply, or with an error that the
+  // system (not the function) raised.
+  using OnTaskDone = std::function<void(const rpc::TaskSpec& spec,
+                                        absl::StatusOr<rpc::PushTaskReply>)>;
+  using OnTaskFailed =
+      std::function<void(const rpc::TaskSpec& spec, const rpc::ErrorInfo&)>;
+
+  struct Options {
+    Address local_raylet;
+    int max_pending_lease_requests = 10;
+  };
+
+  TaskSubmitter(RpcEndpoint& endpoint, Options options, OnTaskDone on_done,
+                OnTaskFailed on_failed);
+
+  // Queues a task whose arguments are all available.
+  void Submit(rpc::TaskSpec spec);
+
+  // Tasks queued or running, for tests and summaries.
+  size_t num_queued() const;
+
+ private:
+  struct LeasedWorker {
+    uint64_t lease_id = 0;
+    Address address;
+    Address raylet_address;
+  };
+  struct KeyState {
+    std::deque<rpc::TaskSpec> queue;
+    int pending_lease_requests = 0;
+    int busy_workers = 0;
+  };
+
+  static std::string SchedulingKey(const rpc::TaskSpec& spec);
+  void RequestLeases(const std::string& key);
+  void RequestLease(const std::string& key, const Address& raylet,
+                    bool grant_or_reject);
+  void OnLeaseReply(const std::string& key, const Address& raylet,
+                    absl::StatusOr<rpc::LeaseReply> reply);
+  void FailQueued(const std::string& key, const rpc::ErrorInfo& error);
+  void OnWorkerIdle(const std::string& key, const LeasedWorker& worker);
+  void MaybeForget(const std::string& key);
+
+  RpcEndpoint& endpoint_;
+  const Options options_;
+  OnTaskDone on_done_;
+  OnTaskFailed on_failed_;
+  // Ordered so that anything iterating it is deterministic.
+  std::map<std::string, KeyState> keys_;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_CORE_WORKER_TASK_SUBMITTER_H_

@@ -1,0 +1,133 @@
+#include "src/gcs/gcs_server.h"
+
+#include <utility>
+
+#include "glog/logging.h"
+
+namespace miniray {
+
+GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
+                     Options options)
+    : clock_(clock),
+      endpoint_(transport, std::move(address)),
+      options_(options) {
+  endpoint_.Handle<RegisterNode>(
+      [this](auto request, auto respond) {
+        HandleRegisterNode(std::move(request), std::move(respond));
+      });
+  endpoint_.Handle<Heartbeat>([this](auto request, auto respond) {
+    HandleHeartbeat(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<GetAllNodes>([this](auto request, auto respond) {
+    HandleGetAllNodes(std::move(request), std::move(respond));
+  });
+}
+
+GcsServer::~GcsServer() { clock_.Cancel(tick_timer_); }
+
+absl::Status GcsServer::Start() {
+  absl::Status status = endpoint_.Start();
+  if (status.ok()) Tick();
+  return status;
+}
+
+void GcsServer::HandleRegisterNode(rpc::RegisterNodeRequest request,
+                                   Respond<RegisterNode> respond) {
+  const uint32_t node_id = nodes_.size();
+  rpc::NodeInfo& node = nodes_.emplace_back();
+  node.set_node_id(node_id);
+  node.set_name(request.name());
+  node.set_raylet_address(request.raylet_address());
+  *node.mutable_total() = request.total();
+  *node.mutable_available() = request.total();
+  node.set_alive(true);
+  node.set_object_store_capacity(request.object_store_capacity());
+  health_.push_back(NodeHealth{clock_.Now(), true});
+  is_dirty_.push_back(false);
+  dirty_.push_back(node_id);
+  is_dirty_[node_id] = true;
+  rpc::RegisterNodeReply reply;
+  reply.set_node_id(node_id);
+  respond(std::move(reply));
+}
+
+void GcsServer::HandleHeartbeat(rpc::HeartbeatRequest request,
+                                Respond<Heartbeat> respond) {
+  rpc::HeartbeatReply reply;
+  const uint32_t id = request.node_id();
+  if (id >= nodes_.size() || !nodes_[id].alive()) {
+    reply.set_known(false);  // declared dead: the raylet must not come back
+    respond(std::move(reply));
+    return;
+  }
+  health_[id].last_heartbeat = clock_.Now();
+  if (request.resources_changed()) {
+    *nodes_[id].mutable_available() = request.available();
+    if (!is_dirty_[id]) {
+      is_dirty_[id] = true;
+      dirty_.push_back(id);
+    }
+  }
+  reply.set_known(true);
+  respond(std::move(reply));
+}
+
+void GcsServer::HandleGetAllNodes(rpc::GetAllNodesRequest,
+                                  Respond<GetAllNodes> respond) {
+  rpc::GetAllNodesReply reply;
+  for (const rpc::NodeInfo& node : nodes_) *reply.add_nodes() = node;
+  respond(std::move(reply));
+}
+
+void GcsServer::Tick() {
+  CheckHealth();
+  Broadcast();
+  tick_timer_ = clock_.RunAfter(options_.heartbeat_period, [this] { Tick(); });
+}
+
+void GcsServer::CheckHealth() {
+  const absl::Duration allowed =
+      options_.heartbeat_period * options_.heartbeat_misses_max;
+  for (rpc::NodeInfo& node : nodes_) {
+    if (!node.alive()) continue;
+    const uint32_t id = node.node_id();
+    if (clock_.Now() - health_[id].last_heartbeat <= allowed) continue;
+    LOG(INFO) << "GCS: node " << node.name() << " (" << id
+              << ") missed its heartbeats; declaring it dead";
+    node.set_alive(false);
+    if (!is_dirty_[id]) {
+      is_dirty_[id] = true;
+      dirty_.push_back(id);
+    }
+  }
+}
+
+void GcsServer::Broadcast() {
+  if (dirty_.empty()) return;
+  rpc::ClusterViewUpdate delta;
+  for (uint32_t id : dirty_) {
+    *delta.add_nodes() = nodes_[id];
+    is_dirty_[id] = false;
+  }
+  dirty_.clear();
+  const std::string delta_bytes = delta.SerializeAsString();
+  std::string full_bytes;
+  for (const rpc::NodeInfo& node : nodes_) {
+    if (!node.alive()) continue;
+    NodeHealth& health = health_[node.node_id()];
+    const std::string* update = &delta_bytes;
+    if (health.needs_full_view) {
+      if (full_bytes.empty()) {
+        rpc::ClusterViewUpdate full;
+        for (const rpc::NodeInfo& n : nodes_) *full.add_nodes() = n;
+        full_bytes = full.SerializeAsString();
+      }
+      update = &full_bytes;
+      health.needs_full_view = false;
+    }
+    endpoint_.CallSerialized<UpdateClusterView>(node.raylet_address(), *update,
+                                                nullptr);
+  }
+}
+
+}  // namespace miniray

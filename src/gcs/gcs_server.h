@@ -1,0 +1,75 @@
+// GcsServer: the Global Control Service on the head node.
+//
+// It owns the cluster's membership: raylets register and get a node id; each
+// sends a heartbeat every period, carrying its available resources when they
+// changed. A node that misses `heartbeat_misses_max` periods in a row is
+// declared dead. Every period the GCS broadcasts what changed (nodes joined,
+// died, or changed their available resources) to all live raylets, which is
+// how each raylet's scheduler sees the cluster, as with Ray's resource syncer.
+//
+//   GcsServer gcs(clock, transport, "head:6379", options);
+//   RETURN_IF_ERROR(gcs.Start());
+//
+// Single-threaded, on its event loop.
+#ifndef MINIRAY_GCS_GCS_SERVER_H_
+#define MINIRAY_GCS_GCS_SERVER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/proto/miniray.pb.h"
+#include "src/rpc/rpc_endpoint.h"
+#include "src/runtime/clock.h"
+
+namespace miniray {
+
+class GcsServer {
+ public:
+  struct Options {
+    absl::Duration heartbeat_period = absl::Milliseconds(100);
+    int heartbeat_misses_max = 5;
+  };
+
+  GcsServer(Clock& clock, Transport& transport, Address address,
+            Options options);
+  ~GcsServer();
+
+  absl::Status Start();
+  const Address& address() const { return endpoint_.address(); }
+
+  // All nodes ever registered, by node id.
+  const std::vector<rpc::NodeInfo>& nodes() const { return nodes_; }
+
+ private:
+  struct NodeHealth {
+    absl::Time last_heartbeat;
+    bool needs_full_view = true;  // joined since the last broadcast
+  };
+
+  void HandleRegisterNode(rpc::RegisterNodeRequest request,
+                          Respond<RegisterNode> respond);
+  void HandleHeartbeat(rpc::HeartbeatRequest request,
+                       Respond<Heartbeat> respond);
+  void HandleGetAllNodes(rpc::GetAllNodesRequest request,
+                         Respond<GetAllNodes> respond);
+  // Runs every heartbeat period: health checks, then the broadcast.
+  void Tick();
+  void CheckHealth();
+  void Broadcast();
+
+  Clock& clock_;
+  RpcEndpoint endpoint_;
+  const Options options_;
+  // Indexed by node id; ids are dense and never reused.
+  std::vector<rpc::NodeInfo> nodes_;
+  std::vector<NodeHealth> health_;
+  // Node ids whose entry changed since the last broadcast, in order.
+  std::vector<uint32_t> dirty_;
+  std::vector<bool> is_dirty_;
+  TimerId tick_timer_ = 0;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_GCS_GCS_SERVER_H_

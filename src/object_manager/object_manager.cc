@@ -1,0 +1,242 @@
+#include "src/object_manager/object_manager.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "src/rpc/convert.h"
+
+namespace miniray {
+
+ObjectManager::ObjectManager(Clock& clock, RpcEndpoint& endpoint,
+                             ObjectStore& store, const ClusterView& view,
+                             Metrics& metrics, Options options)
+    : clock_(clock),
+      endpoint_(endpoint),
+      store_(store),
+      view_(view),
+      metrics_(metrics),
+      options_(options) {
+  endpoint_.Handle<PullObject>([this](auto request, auto respond) {
+    HandlePullObject(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<PushChunk>([this](auto request, auto respond) {
+    HandlePushChunk(std::move(request), std::move(respond));
+  });
+}
+
+void ObjectManager::Pull(const rpc::ObjectRefProto& ref, PullCallback done) {
+  const ObjectId id = FromProto(ref.id());
+  if (store_.Contains(id)) {
+    done(rpc::ErrorInfo());
+    return;
+  }
+  auto [it, inserted] = transfers_.try_emplace(id);
+  it->second.callbacks.push_back(std::move(done));
+  if (!inserted) return;  // joins the transfer under way
+  it->second.ref = ref;
+  LookUp(id);
+}
+
+void ObjectManager::LookUp(ObjectId id) {
+  Transfer& transfer = transfers_.at(id);
+  ++transfer.lookups;
+  rpc::GetObjectLocationsRequest request;
+  *request.mutable_id() = ToProto(id);
+  endpoint_.Call<GetObjectLocations>(
+      transfer.ref.owner_address(), request,
+      [this, id](absl::StatusOr<rpc::GetObjectLocationsReply> reply) {
+        OnLocations(id, std::move(reply));
+      });
+}
+
+void ObjectManager::OnLocations(
+    ObjectId id, absl::StatusOr<rpc::GetObjectLocationsReply> reply) {
+  if (!transfers_.contains(id)) return;  // freed meanwhile
+  if (!reply.ok()) {
+    Finish(id, MakeError(rpc::OWNER_DIED,
+                         absl::StrCat("the owner of object ", id.ToString(),
+                                      " is unreachable: ",
+                                      reply.status().message())));
+    return;
+  }
+  if (!reply->known()) {
+    Finish(id, MakeError(rpc::OBJECT_LOST,
+                         absl::StrCat("object ", id.ToString(),
+                                      " is not known to its owner (freed)")));
+    return;
+  }
+  // Spread pullers over the copies: each node starts at a different one.
+  std::vector<const NodeView*> sources;
+  for (uint32_t node_id : reply->node_ids()) {
+    const NodeView* node = view_.Find(node_id);
+    if (node != nullptr && node->alive && node_id != view_.local()) {
+      sources.push_back(node);
+    }
+  }
+  if (sources.empty()) {
+    RetryLookUp(id);
+    return;
+  }
+  RequestFrom(id, *sources[view_.local() % sources.size()]);
+}
+
+void ObjectManager::RetryLookUp(ObjectId id) {
+  Transfer& transfer = transfers_.at(id);
+  if (transfer.lookups >= options_.lookup_attempts_max) {
+    Finish(id, MakeError(rpc::OBJECT_LOST,
+                         absl::StrCat("no node holds a copy of object ",
+                                      id.ToString())));
+    return;
+  }
+  clock_.RunAfter(options_.lookup_retry_delay, [this, id] {
+    if (transfers_.contains(id)) LookUp(id);
+  });
+}
+
+void ObjectManager::RequestFrom(ObjectId id, const NodeView& source) {
+  rpc::PullObjectRequest request;
+  *request.mutable_id() = ToProto(id);
+  request.set_requester_address(endpoint_.address());
+  request.set_chunk_size(options_.chunk_size);
+  endpoint_.Call<PullObject>(
+      source.raylet_address, request,
+      [this, id](absl::StatusOr<rpc::PullObjectReply> reply) {
+        if (!transfers_.contains(id)) return;
+        if (!reply.ok() || !reply->found()) RetryLookUp(id);
+        // Otherwise the chunks are on their way.
+      });
+}
+
+void ObjectManager::HandlePullObject(rpc::PullObjectRequest request,
+                                     Respond<PullObject> respond) {
+  const ObjectId id = FromProto(request.id());
+  const StoredObject* object = store_.Get(id);
+  rpc::PullObjectReply reply;
+  reply.set_found(object != nullptr);
+  if (object == nullptr) {
+    respond(std::move(reply));
+    return;
+  }
+  reply.set_object_size(object->size());
+  // Copy the handle: the store may evict the object while chunks are sent.
+  StoredObject copy = *object;
+  respond(std::move(reply));
+  PushChunks(id, copy, request.requester_address(),
+             std::max<int64_t>(1, request.chunk_size()));
+}
+
+void ObjectManager::PushChunks(ObjectId id, const StoredObject& object,
+                               const Address& to, int64_t chunk_size) {
+  const int64_t size = object.size();
+  const int64_t real = object.data->size();
+  const uint32_t num_chunks =
+      std::max<int64_t>(1, (size + chunk_size - 1) / chunk_size);
+  for (uint32_t i = 0; i < num_chunks; ++i) {
+    const int64_t begin = i * chunk_size;
+    const int64_t end = std::min(size, begin + chunk_size);
+    rpc::PushChunkRequest chunk;
+    *chunk.mutable_id() = ToProto(id);
+    chunk.set_chunk_index(i);
+    chunk.set_num_chunks(num_chunks);
+    chunk.set_object_size(size);
+    const int64_t real_end = std::min(end, real);
+    if (begin < real_end) {
+      chunk.set_data(object.data->substr(begin, real_end - begin));
+    }
+    const int64_t synthetic = (end - begin) - chunk.data().size();
+    chunk.set_synthetic_bytes(synthetic);
+    endpoint_.Call<PushChunk>(to, chunk, nullptr,
+                              CallOptions{.synthetic_bytes = synthetic});
+  }
+}
+
+void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
+                                    Respond<PushChunk> respond) {
+  respond(rpc::PushChunkReply());
+  const ObjectId id = FromProto(request.id());
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;  // not wanted any more
+  Transfer& transfer = it->second;
+  if (!transfer.created) {
+    absl::Status status = store_.Create(id, request.object_size());
+    if (!status.ok()) {
+      Finish(id, MakeError(rpc::OBJECT_STORE_FULL,
+                           absl::StrCat("no room for object ", id.ToString(),
+                                        ": ", status.message())));
+      return;
+    }
+    transfer.created = true;
+    transfer.size = request.object_size();
+    transfer.num_chunks = request.num_chunks();
+    transfer.received.assign(request.num_chunks(), false);
+  }
+  const uint32_t index = request.chunk_index();
+  if (index >= transfer.num_chunks || transfer.received[index]) return;
+  transfer.received[index] = true;
+  ++transfer.chunks_received;
+  // Real bytes come first in an object, so chunks append in index order;
+  // chunks are only placed once all are here.
+  if (!request.data().empty()) {
+    const size_t offset = index * options_.chunk_size;
+    if (transfer.data.size() < offset + request.data().size()) {
+      transfer.data.resize(offset + request.data().size());
+    }
+    transfer.data.replace(offset, request.data().size(), request.data());
+  }
+  transfer.synthetic_bytes += request.synthetic_bytes();
+  if (transfer.chunks_received < transfer.num_chunks) return;
+
+  StoredObject object;
+  object.data = std::make_shared<const std::string>(std::move(transfer.data));
+  object.synthetic_bytes = transfer.synthetic_bytes;
+  CHECK_EQ(object.size(), transfer.size) << "chunks do not add up";
+  store_.Seal(id, std::move(object));
+  secondary_owners_[id] = transfer.ref;
+  ++metrics_.objects_transferred;
+  metrics_.bytes_transferred += transfer.size;
+  NotifyOwner(transfer.ref, /*removed=*/false);
+  Finish(id, rpc::ErrorInfo());
+}
+
+void ObjectManager::Finish(ObjectId id, const rpc::ErrorInfo& error) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;
+  Transfer transfer = std::move(it->second);
+  transfers_.erase(it);
+  if (error.type() != rpc::ERROR_NONE && transfer.created) store_.Abort(id);
+  for (PullCallback& callback : transfer.callbacks) callback(error);
+}
+
+void ObjectManager::Forget(ObjectId id) {
+  secondary_owners_.erase(id);
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;
+  // The store aborts the reservation itself when the object is freed.
+  Transfer transfer = std::move(it->second);
+  transfers_.erase(it);
+  const rpc::ErrorInfo error = MakeError(
+      rpc::OBJECT_LOST,
+      absl::StrCat("object ", id.ToString(), " was freed by its owner"));
+  for (PullCallback& callback : transfer.callbacks) callback(error);
+}
+
+void ObjectManager::OnEvicted(ObjectId id) {
+  ++metrics_.objects_evicted;
+  auto it = secondary_owners_.find(id);
+  if (it == secondary_owners_.end()) return;
+  NotifyOwner(it->second, /*removed=*/true);
+  secondary_owners_.erase(it);
+}
+
+void ObjectManager::NotifyOwner(const rpc::ObjectRefProto& ref, bool removed) {
+  rpc::UpdateObjectLocationRequest update;
+  *update.mutable_id() = ref.id();
+  update.set_node_id(view_.local());
+  update.set_removed(removed);
+  update.set_raylet_address(endpoint_.address());
+  endpoint_.Call<UpdateObjectLocation>(ref.owner_address(), update, nullptr);
+}
+
+}  // namespace miniray

@@ -1,0 +1,105 @@
+// ObjectManager: moves objects between the object stores of nodes.
+//
+// Part of each raylet. When a task or a worker on this node needs an object
+// that is not in the local store, the object manager pulls it:
+//
+//   1. ask the object's owner where copies are (GetObjectLocations);
+//   2. ask one of those nodes for it (PullObject); that node answers whether
+//      it has it and then pushes the object in chunks (PushChunk), each
+//      taking its share of the link's bandwidth;
+//   3. reserve room in the local store, assemble the chunks, seal the copy as
+//      a secondary copy and tell the owner about the new location.
+//
+// Concurrent pulls of one object share one transfer. Secondary copies the
+// store evicts are reported to their owner.
+//
+//   object_manager.Pull(ref, [](const rpc::ErrorInfo& error) {
+//     if (error.type() == rpc::ERROR_NONE) { ...the object is local... }
+//   });
+//
+// Single-threaded, on the raylet's loop.
+#ifndef MINIRAY_OBJECT_MANAGER_OBJECT_MANAGER_H_
+#define MINIRAY_OBJECT_MANAGER_OBJECT_MANAGER_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "src/common/metrics.h"
+#include "src/object_store/object_store.h"
+#include "src/proto/miniray.pb.h"
+#include "src/raylet/cluster_view.h"
+#include "src/rpc/rpc_endpoint.h"
+#include "src/runtime/clock.h"
+
+namespace miniray {
+
+class ObjectManager {
+ public:
+  using PullCallback = std::function<void(const rpc::ErrorInfo& error)>;
+
+  struct Options {
+    int64_t chunk_size = 5 << 20;
+    // Asking the owner again while it knows of no copy yet: how often, and
+    // how long to wait between asks.
+    int lookup_attempts_max = 20;
+    absl::Duration lookup_retry_delay = absl::Milliseconds(50);
+  };
+
+  // Registers PullObject and PushChunk on `endpoint` (call before Start).
+  ObjectManager(Clock& clock, RpcEndpoint& endpoint, ObjectStore& store,
+                const ClusterView& view, Metrics& metrics, Options options);
+
+  // Makes the object local, then calls `done` (at once if it is already).
+  void Pull(const rpc::ObjectRefProto& ref, PullCallback done);
+
+  // The owner freed the object: forget it, and abandon a transfer under way.
+  void Forget(ObjectId id);
+
+  // Called by the store when it evicts a secondary copy.
+  void OnEvicted(ObjectId id);
+
+ private:
+  struct Transfer {
+    rpc::ObjectRefProto ref;
+    std::vector<PullCallback> callbacks;
+    int lookups = 0;
+    bool created = false;  // room reserved in the store
+    int64_t size = 0;
+    uint32_t num_chunks = 0;
+    uint32_t chunks_received = 0;
+    std::vector<bool> received;
+    std::string data;
+    int64_t synthetic_bytes = 0;
+  };
+
+  void LookUp(ObjectId id);
+  void OnLocations(ObjectId id,
+                   absl::StatusOr<rpc::GetObjectLocationsReply> reply);
+  void RetryLookUp(ObjectId id);
+  void RequestFrom(ObjectId id, const NodeView& source);
+  void HandlePullObject(rpc::PullObjectRequest request,
+                        Respond<PullObject> respond);
+  void PushChunks(ObjectId id, const StoredObject& object,
+                  const Address& to, int64_t chunk_size);
+  void HandlePushChunk(rpc::PushChunkRequest request,
+                       Respond<PushChunk> respond);
+  void Finish(ObjectId id, const rpc::ErrorInfo& error);
+  void NotifyOwner(const rpc::ObjectRefProto& ref, bool removed);
+
+  Clock& clock_;
+  RpcEndpoint& endpoint_;
+  ObjectStore& store_;
+  const ClusterView& view_;
+  Metrics& metrics_;
+  const Options options_;
+  // Pulls under way, by object. Looked up only, never iterated.
+  absl::flat_hash_map<ObjectId, Transfer> transfers_;
+  // Owners of the secondary copies in the local store, to report evictions.
+  absl::flat_hash_map<ObjectId, rpc::ObjectRefProto> secondary_owners_;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_OBJECT_MANAGER_OBJECT_MANAGER_H_

@@ -1,0 +1,356 @@
+#include "src/raylet/raylet.h"
+
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "src/rpc/convert.h"
+
+namespace miniray {
+
+Raylet::Raylet(Clock& clock, Transport& transport, Rng& rng, Metrics& metrics,
+               Address address, WorkerPool::Launcher launcher, Options options)
+    : clock_(clock),
+      metrics_(metrics),
+      options_(std::move(options)),
+      endpoint_(transport, std::move(address)),
+      store_(ObjectStore::Options{options_.object_store_capacity}),
+      view_(kNoNode),
+      policy_({.spread_threshold = options_.spread_threshold}, rng),
+      launcher_(std::move(launcher)) {
+  object_manager_ = std::make_unique<ObjectManager>(
+      clock_, endpoint_, store_, view_, metrics_,
+      ObjectManager::Options{.chunk_size = options_.chunk_size});
+  store_.SetEvictionListener(
+      [this](ObjectId id) { object_manager_->OnEvicted(id); });
+  RegisterHandlers();
+}
+
+Raylet::~Raylet() {
+  clock_.Cancel(heartbeat_timer_);
+  for (auto& [seq, entry] : infeasible_) clock_.Cancel(entry.timer);
+}
+
+void Raylet::RegisterHandlers() {
+  endpoint_.Handle<RequestWorkerLease>([this](auto request, auto respond) {
+    HandleRequestWorkerLease(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<ReturnWorker>([this](auto request, auto respond) {
+    HandleReturnWorker(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<WorkerReady>([this](auto request, auto respond) {
+    HandleWorkerReady(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<FetchObjects>([this](auto request, auto respond) {
+    HandleFetchObjects(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<FreeObjects>([this](auto request, auto respond) {
+    HandleFreeObjects(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<UpdateClusterView>([this](auto update, auto respond) {
+    HandleUpdateClusterView(std::move(update), std::move(respond));
+  });
+}
+
+absl::Status Raylet::Start(std::function<void(NodeId)> on_registered) {
+  absl::Status status = endpoint_.Start();
+  if (!status.ok()) return status;
+  rpc::RegisterNodeRequest request;
+  request.set_name(options_.node_name);
+  request.set_raylet_address(endpoint_.address());
+  *request.mutable_total() = options_.resources.ToProto();
+  request.set_object_store_capacity(options_.object_store_capacity);
+  endpoint_.Call<RegisterNode>(
+      options_.gcs_address, request,
+      [this, on_registered = std::move(on_registered)](
+          absl::StatusOr<rpc::RegisterNodeReply> reply) mutable {
+        if (!reply.ok()) {
+          LOG(ERROR) << options_.node_name
+                     << ": cannot register with the GCS: " << reply.status();
+          return;
+        }
+        OnRegistered(reply->node_id(), std::move(on_registered));
+      });
+  return absl::OkStatus();
+}
+
+void Raylet::OnRegistered(NodeId id, std::function<void(NodeId)> on_registered) {
+  node_id_ = id;
+  view_.set_local(id);
+  NodeView self;
+  self.id = id;
+  self.name = options_.node_name;
+  self.raylet_address = endpoint_.address();
+  self.total = options_.resources;
+  self.available = options_.resources;
+  self.alive = true;
+  view_.Set(std::move(self));
+  pool_ = std::make_unique<WorkerPool>(
+      id, launcher_, WorkerPool::Options{.max_workers = options_.max_workers});
+  // As Ray does, start one worker per CPU up front.
+  pool_->StartWorkers(static_cast<int>(std::ceil(options_.resources.Get("CPU"))));
+  heartbeat_timer_ =
+      clock_.RunAfter(options_.heartbeat_period, [this] { SendHeartbeat(); });
+  if (on_registered) on_registered(id);
+}
+
+void Raylet::SendHeartbeat() {
+  rpc::HeartbeatRequest request;
+  request.set_node_id(node_id_);
+  if (resources_changed_) {
+    request.set_resources_changed(true);
+    *request.mutable_available() = local().available.ToProto();
+    resources_changed_ = false;
+  }
+  endpoint_.Call<Heartbeat>(
+      options_.gcs_address, request,
+      [this](absl::StatusOr<rpc::HeartbeatReply> reply) {
+        if (reply.ok() && !reply->known()) {
+          LOG(WARNING) << options_.node_name
+                       << ": the GCS has declared this node dead";
+        }
+      });
+  heartbeat_timer_ =
+      clock_.RunAfter(options_.heartbeat_period, [this] { SendHeartbeat(); });
+}
+
+// ------------------------------------------------------------- leasing ---
+
+void Raylet::HandleRequestWorkerLease(rpc::LeaseRequest request,
+                                      Respond<RequestWorkerLease> respond) {
+  Schedule(std::move(request), std::move(respond));
+  Dispatch();
+}
+
+void Raylet::Schedule(rpc::LeaseRequest request,
+                      Respond<RequestWorkerLease> respond) {
+  ResourceSet demand = ResourceSet::FromProto(request.spec().resources());
+  if (request.grant_or_reject() && demand.IsSubsetOf(local().total)) {
+    Enqueue(std::move(request), std::move(demand), std::move(respond));
+    return;
+  }
+  const SchedulingDecision decision = policy_.Schedule(demand, view_);
+  if (!decision.feasible()) {
+    const uint64_t seq = next_seq_++;
+    InfeasibleLease& entry = infeasible_[seq];
+    entry.request = std::move(request);
+    entry.respond = std::move(respond);
+    entry.timer = clock_.RunAfter(options_.infeasible_timeout, [this, seq] {
+      auto it = infeasible_.find(seq);
+      if (it == infeasible_.end()) return;
+      rpc::LeaseReply reply;
+      reply.set_infeasible(absl::StrCat(
+          "no node in the cluster has the resources ",
+          ResourceSet::FromProto(it->second.request.spec().resources())
+              .ToString(),
+          " that task ", it->second.request.spec().name(), " needs"));
+      it->second.respond(std::move(reply));
+      infeasible_.erase(it);
+    });
+    return;
+  }
+  if (decision.node != node_id_) {
+    Spill(decision.node, demand, std::move(respond));
+    return;
+  }
+  Enqueue(std::move(request), std::move(demand), std::move(respond));
+}
+
+void Raylet::Spill(NodeId node, const ResourceSet& demand,
+                   Respond<RequestWorkerLease> respond) {
+  NodeView* target = view_.FindMutable(node);
+  CHECK(target != nullptr);
+  // Until the next broadcast, count the task against the node we chose.
+  target->available.Subtract(demand);
+  ++metrics_.spillbacks;
+  rpc::LeaseReply reply;
+  reply.mutable_spillback()->set_node_id(node);
+  reply.mutable_spillback()->set_raylet_address(target->raylet_address);
+  respond(std::move(reply));
+}
+
+void Raylet::Enqueue(rpc::LeaseRequest request, ResourceSet demand,
+                     Respond<RequestWorkerLease> respond) {
+  const uint64_t seq = next_seq_++;
+  QueuedLease& queued = queue_[seq];
+  queued.request = std::move(request);
+  queued.demand = std::move(demand);
+  queued.respond = std::move(respond);
+  PullDependencies(seq);
+}
+
+void Raylet::PullDependencies(uint64_t seq) {
+  QueuedLease& queued = queue_.at(seq);
+  for (const rpc::ObjectRefProto& ref : queued.request.spec().dependencies()) {
+    if (store_.Contains(FromProto(ref.id()))) continue;
+    ++queued.deps_pending;
+    object_manager_->Pull(ref, [this, seq](const rpc::ErrorInfo& error) {
+      OnDependencyPulled(seq, error);
+    });
+  }
+}
+
+void Raylet::OnDependencyPulled(uint64_t seq, const rpc::ErrorInfo& error) {
+  auto it = queue_.find(seq);
+  if (it == queue_.end()) return;  // failed already
+  if (error.type() != rpc::ERROR_NONE) {
+    rpc::LeaseReply reply;
+    *reply.mutable_dependency_failed() = error;
+    it->second.respond(std::move(reply));
+    queue_.erase(it);
+    return;
+  }
+  if (--it->second.deps_pending == 0) Dispatch();
+}
+
+void Raylet::Dispatch() {
+  if (pool_ == nullptr) return;
+  int workers_wanted = 0;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (TryGrant(it->first, it->second, &workers_wanted)) {
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  pool_->EnsureStarting(workers_wanted);
+}
+
+bool Raylet::TryGrant(uint64_t seq, QueuedLease& queued, int* workers_wanted) {
+  if (queued.deps_pending > 0) return false;
+  if (!queued.demand.IsSubsetOf(local().available)) return false;
+  // An argument may have been evicted since it was pulled: pull it again.
+  for (const rpc::ObjectRefProto& ref : queued.request.spec().dependencies()) {
+    if (!store_.Contains(FromProto(ref.id()))) {
+      PullDependencies(seq);
+      return false;
+    }
+  }
+  std::optional<WorkerHandle> worker = pool_->PopIdle();
+  if (!worker) {
+    ++*workers_wanted;
+    return false;
+  }
+  Lease lease;
+  lease.worker = *worker;
+  lease.demand = queued.demand;
+  for (const rpc::ObjectRefProto& ref : queued.request.spec().dependencies()) {
+    const ObjectId id = FromProto(ref.id());
+    store_.Pin(id);
+    lease.pinned.push_back(id);
+  }
+  local().available.Subtract(queued.demand);
+  ResourcesChanged();
+  const uint64_t lease_id = next_lease_id_++;
+  rpc::LeaseReply reply;
+  rpc::LeaseGranted* granted = reply.mutable_granted();
+  granted->set_lease_id(lease_id);
+  granted->set_worker_id(worker->id);
+  granted->set_worker_address(worker->address);
+  granted->set_node_id(node_id_);
+  leases_.emplace(lease_id, std::move(lease));
+  ++metrics_.leases_granted;
+  queued.respond(std::move(reply));
+  return true;
+}
+
+void Raylet::SpillQueuedIfBetterElsewhere() {
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    QueuedLease& queued = it->second;
+    const bool waits_for_resources =
+        queued.deps_pending == 0 &&
+        !queued.demand.IsSubsetOf(local().available);
+    if (!waits_for_resources || queued.request.grant_or_reject()) {
+      ++it;
+      continue;
+    }
+    const SchedulingDecision decision = policy_.Schedule(queued.demand, view_);
+    if (decision.feasible() && decision.available &&
+        decision.node != node_id_) {
+      Spill(decision.node, queued.demand, std::move(queued.respond));
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Raylet::RetryInfeasible() {
+  std::map<uint64_t, InfeasibleLease> waiting = std::move(infeasible_);
+  infeasible_.clear();
+  for (auto& [seq, entry] : waiting) {
+    clock_.Cancel(entry.timer);
+    Schedule(std::move(entry.request), std::move(entry.respond));
+  }
+}
+
+// ------------------------------------------------------- other handlers ---
+
+void Raylet::HandleReturnWorker(rpc::ReturnWorkerRequest request,
+                                Respond<ReturnWorker> respond) {
+  respond(rpc::ReturnWorkerReply());
+  auto it = leases_.find(request.lease_id());
+  if (it == leases_.end()) return;
+  Lease lease = std::move(it->second);
+  leases_.erase(it);
+  local().available.Add(lease.demand);
+  ResourcesChanged();
+  for (ObjectId id : lease.pinned) store_.Unpin(id);
+  pool_->PushIdle(lease.worker);
+  Dispatch();
+}
+
+void Raylet::HandleWorkerReady(rpc::WorkerReadyRequest request,
+                               Respond<WorkerReady> respond) {
+  respond(rpc::WorkerReadyReply());
+  ++metrics_.workers_started;
+  pool_->OnWorkerReady(request.worker_id(), request.address());
+  Dispatch();
+}
+
+void Raylet::HandleFetchObjects(rpc::FetchObjectsRequest request,
+                                Respond<FetchObjects> respond) {
+  struct Fetch {
+    rpc::FetchObjectsReply reply;
+    int pending = 0;
+    Respond<FetchObjects> respond;
+  };
+  auto fetch = std::make_shared<Fetch>();
+  fetch->respond = std::move(respond);
+  fetch->pending = request.refs_size() + 1;
+  for (int i = 0; i < request.refs_size(); ++i) {
+    fetch->reply.add_errors();
+    object_manager_->Pull(request.refs(i),
+                          [fetch, i](const rpc::ErrorInfo& error) {
+                            *fetch->reply.mutable_errors(i) = error;
+                            if (--fetch->pending == 0) {
+                              fetch->respond(std::move(fetch->reply));
+                            }
+                          });
+  }
+  if (--fetch->pending == 0) fetch->respond(std::move(fetch->reply));
+}
+
+void Raylet::HandleFreeObjects(rpc::FreeObjectsRequest request,
+                               Respond<FreeObjects> respond) {
+  respond(rpc::FreeObjectsReply());
+  for (const rpc::ObjectIdProto& proto : request.ids()) {
+    const ObjectId id = FromProto(proto);
+    store_.Free(id);
+    object_manager_->Forget(id);
+  }
+}
+
+void Raylet::HandleUpdateClusterView(rpc::ClusterViewUpdate update,
+                                     Respond<UpdateClusterView> respond) {
+  respond(rpc::ClusterViewAck());
+  if (node_id_ == kNoNode) return;
+  view_.Apply(update);
+  has_cluster_view_ = true;
+  if (!infeasible_.empty()) RetryInfeasible();
+  SpillQueuedIfBetterElsewhere();
+  Dispatch();
+}
+
+}  // namespace miniray

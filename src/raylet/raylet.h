@@ -1,0 +1,153 @@
+// Raylet: the per-node manager. It owns the node's resources, its worker
+// pool, its object store and object manager, and it grants worker leases.
+//
+// An owner that wants to run a task asks a raylet for a worker lease
+// (RequestWorkerLease). The raylet's scheduling policy picks a node; if it
+// is another node the raylet answers "spill back" with that node's address,
+// and the owner asks there. If it is this node, the request waits in the
+// local queue until the task's arguments are in the local object store (the
+// dependency manager pulls them) and the resources and a worker are free;
+// then the worker is leased to the owner, who pushes tasks to it directly
+// and returns it when done (ReturnWorker).
+//
+// The raylet registers with the GCS at Start, reports its available
+// resources in heartbeats, and learns the rest of the cluster from the GCS's
+// broadcasts.
+//
+// Single-threaded, on its event loop.
+#ifndef MINIRAY_RAYLET_RAYLET_H_
+#define MINIRAY_RAYLET_RAYLET_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "src/common/metrics.h"
+#include "src/common/resources.h"
+#include "src/object_manager/object_manager.h"
+#include "src/object_store/object_store.h"
+#include "src/raylet/cluster_view.h"
+#include "src/raylet/scheduling_policy.h"
+#include "src/raylet/worker_pool.h"
+#include "src/rpc/rpc_endpoint.h"
+#include "src/runtime/clock.h"
+#include "src/runtime/rng.h"
+
+namespace miniray {
+
+class Raylet {
+ public:
+  struct Options {
+    std::string node_name;
+    ResourceSet resources;
+    int64_t object_store_capacity = 1LL << 30;
+    Address gcs_address;
+    absl::Duration heartbeat_period = absl::Milliseconds(100);
+    double spread_threshold = 0.5;
+    int64_t chunk_size = 5 << 20;
+    int max_workers = 64;
+    // How long a request no known node can run waits for such a node to
+    // join before it is answered "infeasible".
+    absl::Duration infeasible_timeout = absl::Seconds(1);
+  };
+
+  // `launcher` starts a worker process for this node (see WorkerPool).
+  Raylet(Clock& clock, Transport& transport, Rng& rng, Metrics& metrics,
+         Address address, WorkerPool::Launcher launcher, Options options);
+  ~Raylet();
+
+  // Listens and registers with the GCS; `on_registered` runs once the node
+  // has its id and has prestarted its workers.
+  absl::Status Start(std::function<void(NodeId)> on_registered);
+
+  NodeId node_id() const { return node_id_; }
+  const Address& address() const { return endpoint_.address(); }
+  const std::string& name() const { return options_.node_name; }
+  ObjectStore& store() { return store_; }
+  const ClusterView& view() const { return view_; }
+  // True once a broadcast from the GCS has shown this raylet the cluster.
+  bool has_cluster_view() const { return has_cluster_view_; }
+
+ private:
+  // A lease request waiting in the local queue.
+  struct QueuedLease {
+    rpc::LeaseRequest request;
+    ResourceSet demand;
+    Respond<RequestWorkerLease> respond;
+    int deps_pending = 0;
+  };
+  // A lease request no known node can run yet.
+  struct InfeasibleLease {
+    rpc::LeaseRequest request;
+    Respond<RequestWorkerLease> respond;
+    TimerId timer = 0;
+  };
+  // A worker leased to an owner.
+  struct Lease {
+    WorkerHandle worker;
+    ResourceSet demand;
+    std::vector<ObjectId> pinned;
+  };
+
+  void RegisterHandlers();
+  void OnRegistered(NodeId id, std::function<void(NodeId)> on_registered);
+  void SendHeartbeat();
+
+  void HandleRequestWorkerLease(rpc::LeaseRequest request,
+                                Respond<RequestWorkerLease> respond);
+  void Schedule(rpc::LeaseRequest request, Respond<RequestWorkerLease> respond);
+  void Spill(NodeId node, const ResourceSet& demand,
+             Respond<RequestWorkerLease> respond);
+  void Enqueue(rpc::LeaseRequest request, ResourceSet demand,
+               Respond<RequestWorkerLease> respond);
+  void PullDependencies(uint64_t seq);
+  void OnDependencyPulled(uint64_t seq, const rpc::ErrorInfo& error);
+  void Dispatch();
+  // Grants `queued` a worker if it can; returns false if it must wait.
+  bool TryGrant(uint64_t seq, QueuedLease& queued, int* workers_wanted);
+  void SpillQueuedIfBetterElsewhere();
+  void RetryInfeasible();
+
+  void HandleReturnWorker(rpc::ReturnWorkerRequest request,
+                          Respond<ReturnWorker> respond);
+  void HandleWorkerReady(rpc::WorkerReadyRequest request,
+                         Respond<WorkerReady> respond);
+  void HandleFetchObjects(rpc::FetchObjectsRequest request,
+                          Respond<FetchObjects> respond);
+  void HandleFreeObjects(rpc::FreeObjectsRequest request,
+                         Respond<FreeObjects> respond);
+  void HandleUpdateClusterView(rpc::ClusterViewUpdate update,
+                               Respond<UpdateClusterView> respond);
+
+  NodeView& local() { return *view_.FindMutable(node_id_); }
+  void ResourcesChanged() { resources_changed_ = true; }
+
+  Clock& clock_;
+  Metrics& metrics_;
+  const Options options_;
+  RpcEndpoint endpoint_;
+  ObjectStore store_;
+  ClusterView view_;
+  HybridSchedulingPolicy policy_;
+  WorkerPool::Launcher launcher_;
+  std::unique_ptr<WorkerPool> pool_;  // made once the node id is known
+  std::unique_ptr<ObjectManager> object_manager_;
+  NodeId node_id_ = kNoNode;
+  bool has_cluster_view_ = false;
+  bool resources_changed_ = false;
+  TimerId heartbeat_timer_ = 0;
+
+  // The local queue, in arrival order (keys are arrival sequence numbers).
+  std::map<uint64_t, QueuedLease> queue_;
+  std::map<uint64_t, InfeasibleLease> infeasible_;
+  uint64_t next_seq_ = 1;
+  absl::flat_hash_map<uint64_t, Lease> leases_;
+  uint64_t next_lease_id_ = 1;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_RAYLET_RAYLET_H_

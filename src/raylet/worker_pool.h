@@ -1,0 +1,68 @@
+// WorkerPool: the worker processes of one node, as its raylet sees them.
+//
+// The raylet leases idle workers to owners. When it needs more than are
+// idle, it asks the pool to start some; a started worker reports ready later
+// (after its startup time) and joins the idle workers. The number of workers
+// is bounded.
+//
+//   WorkerPool pool(node_id, launcher, {.max_workers = 64});
+//   pool.StartWorkers(4);                       // prestart
+//   ... pool.OnWorkerReady(id, address) as they come up ...
+//   if (auto worker = pool.PopIdle()) Lease(*worker);
+//
+// Single-threaded, on the raylet's loop.
+#ifndef MINIRAY_RAYLET_WORKER_POOL_H_
+#define MINIRAY_RAYLET_WORKER_POOL_H_
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "src/common/ids.h"
+#include "src/runtime/transport.h"
+
+namespace miniray {
+
+struct WorkerHandle {
+  WorkerId id = 0;
+  Address address;
+};
+
+class WorkerPool {
+ public:
+  // Starts the process of worker `id`; it calls back OnWorkerReady once up.
+  using Launcher = std::function<void(WorkerId id)>;
+
+  struct Options {
+    int max_workers = 64;
+  };
+
+  WorkerPool(NodeId node, Launcher launcher, Options options)
+      : node_(node), launcher_(std::move(launcher)), options_(options) {}
+
+  // Starts up to `count` more workers, within max_workers.
+  void StartWorkers(int count);
+  // Starts workers so that those starting cover `wanted` (bounded).
+  void EnsureStarting(int wanted);
+
+  void OnWorkerReady(WorkerId id, const Address& address);
+  std::optional<WorkerHandle> PopIdle();
+  void PushIdle(const WorkerHandle& worker);
+
+  int num_idle() const { return idle_.size(); }
+  int num_starting() const { return starting_; }
+  int num_workers() const { return started_; }
+
+ private:
+  const NodeId node_;
+  Launcher launcher_;
+  const Options options_;
+  std::vector<WorkerHandle> idle_;  // most recently used last
+  int starting_ = 0;
+  int started_ = 0;
+  uint32_t next_local_id_ = 1;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_RAYLET_WORKER_POOL_H_

@@ -1,0 +1,146 @@
+#include "src/sim/run_summary.h"
+
+#include <cmath>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "src/common/units.h"
+
+namespace miniray {
+namespace {
+
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+absl::Status CheckResult(const scenario::Expect& expect,
+                         const RunSummary& summary) {
+  if (expect.has_result() && summary.result != expect.result()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("expected result \"", expect.result(), "\", got \"",
+                     summary.result, "\""));
+  }
+  if (expect.has_result_near()) {
+    double value;
+    if (!absl::SimpleAtod(summary.result, &value)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "expected a number near ", expect.result_near().value(), ", got \"",
+          summary.result, "\""));
+    }
+    if (std::fabs(value - expect.result_near().value()) >
+        expect.result_near().tolerance()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "expected ", expect.result_near().value(), " +/- ",
+          expect.result_near().tolerance(), ", got ", value));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckExpectations(const scenario::Expect& expect,
+                               const RunSummary& summary) {
+  if (!expect.error_contains().empty()) {
+    if (summary.error.find(expect.error_contains()) == std::string::npos) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "expected an error containing \"", expect.error_contains(),
+          "\", got ",
+          summary.error.empty() ? "success" : "\"" + summary.error + "\""));
+    }
+    return absl::OkStatus();
+  }
+  if (!summary.error.empty()) {
+    return absl::FailedPreconditionError(summary.error);
+  }
+  if (absl::Status status = CheckResult(expect, summary); !status.ok()) {
+    return status;
+  }
+  if (!expect.max_makespan().empty() &&
+      summary.makespan > ParseDuration(expect.max_makespan()).value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("makespan ", absl::FormatDuration(summary.makespan),
+                     " exceeds max_makespan ", expect.max_makespan()));
+  }
+  if (!expect.min_makespan().empty() &&
+      summary.makespan < ParseDuration(expect.min_makespan()).value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("makespan ", absl::FormatDuration(summary.makespan),
+                     " is below min_makespan ", expect.min_makespan()));
+  }
+  if (summary.metrics.tasks_finished < expect.min_tasks_finished()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        summary.metrics.tasks_finished, " tasks finished, expected at least ",
+        expect.min_tasks_finished()));
+  }
+  return absl::OkStatus();
+}
+
+std::string SummaryToJson(const RunSummary& s) {
+  const Metrics& m = s.metrics;
+  std::vector<std::string> fields = {
+      absl::StrCat("\"scenario\": ", JsonString(s.scenario)),
+      absl::StrCat("\"seed\": ", s.seed),
+      absl::StrCat("\"nodes\": ", s.nodes),
+      absl::StrCat("\"finished\": ", s.finished ? "true" : "false"),
+      absl::StrCat("\"result\": ", JsonString(s.result)),
+      absl::StrCat("\"error\": ", JsonString(s.error)),
+      absl::StrFormat("\"makespan_s\": %.9f", absl::ToDoubleSeconds(s.makespan)),
+      absl::StrFormat("\"fingerprint\": \"%016x\"", s.fingerprint),
+      absl::StrCat("\"tasks_submitted\": ", m.tasks_submitted),
+      absl::StrCat("\"tasks_finished\": ", m.tasks_finished),
+      absl::StrCat("\"tasks_failed\": ", m.tasks_failed),
+      absl::StrCat("\"tasks_retried\": ", m.tasks_retried),
+      absl::StrCat("\"objects_reconstructed\": ", m.objects_reconstructed),
+      absl::StrCat("\"actors_restarted\": ", m.actors_restarted),
+      absl::StrCat("\"objects_transferred\": ", m.objects_transferred),
+      absl::StrCat("\"bytes_transferred\": ", m.bytes_transferred),
+      absl::StrCat("\"leases_granted\": ", m.leases_granted),
+      absl::StrCat("\"spillbacks\": ", m.spillbacks),
+      absl::StrCat("\"workers_started\": ", m.workers_started),
+      absl::StrCat("\"objects_evicted\": ", m.objects_evicted),
+      absl::StrCat("\"messages\": ", s.messages),
+      absl::StrCat("\"network_bytes\": ", s.network_bytes),
+      absl::StrCat("\"events\": ", s.events),
+  };
+  return absl::StrCat("{", absl::StrJoin(fields, ", "), "}");
+}
+
+std::string SummaryToText(const RunSummary& s) {
+  std::string text;
+  if (s.error.empty()) {
+    absl::StrAppend(&text, "result: ", s.result, "\n");
+  } else {
+    absl::StrAppend(&text, "error: ", s.error, "\n");
+  }
+  absl::StrAppendFormat(
+      &text,
+      "scenario %s, seed %d, %d nodes: makespan %s (virtual), %d tasks "
+      "finished, %d retried, %s moved between nodes\n"
+      "fingerprint %016x after %d events (%d messages)\n",
+      s.scenario, s.seed, s.nodes, absl::FormatDuration(s.makespan),
+      s.metrics.tasks_finished, s.metrics.tasks_retried,
+      FormatBytes(s.metrics.bytes_transferred), s.fingerprint, s.events,
+      s.messages);
+  return text;
+}
+
+}  // namespace miniray

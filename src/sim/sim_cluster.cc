@@ -1,0 +1,243 @@
+#include "src/sim/sim_cluster.h"
+
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "src/api/object_ref.h"
+#include "src/common/units.h"
+#include "src/programs/program.h"
+#include "src/scenario/loader.h"
+
+namespace miniray {
+namespace {
+
+constexpr int kGcsPort = 6379;
+constexpr int kRayletPort = 7000;
+constexpr int kDriverPort = 9000;
+constexpr int kFirstWorkerPort = 10000;
+
+absl::Duration DurationOr(const std::string& text, absl::Duration fallback) {
+  return text.empty() ? fallback : ParseDuration(text).value();
+}
+
+int64_t BytesOr(const std::string& text, int64_t fallback) {
+  return text.empty() ? fallback : ParseBytes(text).value();
+}
+
+double BandwidthOr(const std::string& text, double fallback) {
+  return text.empty() ? fallback : ParseBandwidth(text).value();
+}
+
+Address AddressOf(const std::string& host, int port) {
+  return absl::StrCat(host, ":", port);
+}
+
+}  // namespace
+
+SimCluster::SimCluster(const scenario::Scenario& scenario, uint64_t seed)
+    : scenario_(scenario), seed_(seed) {
+  const scenario::Network& net = scenario_.network();
+  SimNetwork::Options options;
+  options.latency = DurationOr(net.latency(), absl::Microseconds(100));
+  options.bandwidth_bytes_per_s = BandwidthOr(net.bandwidth(), 1.25e9);
+  options.local_latency = DurationOr(net.local_latency(), absl::Microseconds(10));
+  network_ = std::make_unique<SimNetwork>(loop_, options);
+  for (const scenario::Link& link : net.link()) {
+    network_->SetLink(link.from(), link.to(),
+                      DurationOr(link.latency(), options.latency),
+                      BandwidthOr(link.bandwidth(), options.bandwidth_bytes_per_s));
+  }
+  executor_ = std::make_unique<SimExecutor>(loop_);
+}
+
+SimCluster::~SimCluster() {
+  // Components first: fibers that are still blocked refer to them.
+  driver_.reset();
+  for (auto& node : nodes_) {
+    node->workers.clear();
+    node->raylet.reset();
+  }
+  gcs_.reset();
+  executor_.reset();
+}
+
+void SimCluster::StartGcs() {
+  const scenario::SystemConfig& config = scenario_.config();
+  GcsServer::Options options;
+  options.heartbeat_period =
+      DurationOr(config.heartbeat_period(), absl::Milliseconds(100));
+  options.heartbeat_misses_max =
+      config.has_heartbeat_misses_max() ? config.heartbeat_misses_max() : 5;
+  const std::string head = scenario::ExpandNodeNames(scenario_)[0];
+  gcs_ = std::make_unique<GcsServer>(loop_, *network_,
+                                     AddressOf(head, kGcsPort), options);
+  CHECK((gcs_->Start()).ok());
+}
+
+void SimCluster::StartNodes() {
+  const scenario::SystemConfig& config = scenario_.config();
+  const std::vector<std::string> names = scenario::ExpandNodeNames(scenario_);
+  // Object store capacities by expanded node, from each node entry.
+  std::vector<int64_t> capacities;
+  for (const scenario::Node& entry : scenario_.cluster().node()) {
+    const uint32_t count = entry.has_count() ? entry.count() : 1;
+    for (uint32_t i = 0; i < count; ++i) {
+      capacities.push_back(BytesOr(entry.object_store_memory(), 1LL << 30));
+    }
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto node = std::make_unique<SimNode>();
+    node->name = names[i];
+    node->rng = std::make_unique<Rng>(seed_, absl::StrCat("raylet/", names[i]));
+    Raylet::Options options;
+    options.node_name = names[i];
+    options.resources =
+        ResourceSet::FromMap(scenario::NodeResources(scenario_, i));
+    options.object_store_capacity = capacities[i];
+    options.gcs_address = gcs_->address();
+    options.heartbeat_period =
+        DurationOr(config.heartbeat_period(), absl::Milliseconds(100));
+    options.spread_threshold =
+        config.has_spread_threshold() ? config.spread_threshold() : 0.5;
+    options.chunk_size = BytesOr(config.transfer_chunk_size(), 5 << 20);
+    SimNode* raw = node.get();
+    node->raylet = std::make_unique<Raylet>(
+        loop_, *network_, *node->rng, metrics_,
+        AddressOf(names[i], kRayletPort),
+        [this, raw](WorkerId id) { LaunchWorker(*raw, id); }, options);
+    CHECK((node->raylet->Start(nullptr)).ok());
+    nodes_.push_back(std::move(node));
+  }
+}
+
+void SimCluster::LaunchWorker(SimNode& node, WorkerId id) {
+  const absl::Duration startup =
+      DurationOr(scenario_.config().worker_startup_time(),
+                 absl::Milliseconds(50));
+  loop_.RunAfter(startup, [this, &node, id] {
+    CoreWorker::Options options;
+    options.worker_id = id;
+    options.node_id = node.raylet->node_id();
+    options.address =
+        AddressOf(node.name, kFirstWorkerPort + static_cast<int>(id & 0xffff));
+    options.raylet_address = node.raylet->address();
+    options.max_inline_bytes =
+        BytesOr(scenario_.config().max_inline_object_size(), 100 * 1024);
+    auto worker = std::make_unique<CoreWorker>(
+        CoreWorkerRuntime{loop_, *network_, *executor_, node.raylet->store(),
+                          metrics_},
+        options);
+    CHECK((worker->Start()).ok());
+    node.workers.push_back(std::move(worker));
+  });
+}
+
+bool SimCluster::WaitForCluster() {
+  const size_t n = nodes_.size();
+  return loop_.RunUntil(
+      [&] {
+        for (const auto& node : nodes_) {
+          const Raylet& raylet = *node->raylet;
+          if (raylet.node_id() == kNoNode || !raylet.has_cluster_view()) {
+            return false;
+          }
+          size_t known = 0;
+          for (const NodeView& view : raylet.view().nodes()) {
+            if (view.id != kNoNode && view.alive) ++known;
+          }
+          if (known < n) return false;
+        }
+        return true;
+      },
+      loop_.Now() + absl::Seconds(10));
+}
+
+void SimCluster::ScheduleFaults() {
+  for (const scenario::Fault& fault : scenario_.fault()) {
+    const absl::Duration at = ParseDuration(fault.at()).value();
+    if (fault.kind_case() != scenario::Fault::kKillNode) continue;
+    const std::string host = fault.kill_node();
+    loop_.RunAfter(at, [this, host] {
+      LOG(INFO) << "fault: node " << host << " killed at "
+                << absl::FormatDuration(loop_.elapsed());
+      network_->SetHostUp(host, false);
+    });
+    if (!fault.duration().empty()) {
+      loop_.RunAfter(at + ParseDuration(fault.duration()).value(),
+                     [this, host] { network_->SetHostUp(host, true); });
+    }
+  }
+}
+
+void SimCluster::RunProgram(RunSummary& summary) {
+  const Program* program =
+      ProgramRegistry::Global().Find(scenario_.program().name());
+  CHECK(program != nullptr) << "validated scenario names an unknown program";
+  SimNode& head = *nodes_[0];
+  CoreWorker::Options options;
+  options.worker_id = MakeWorkerId(head.raylet->node_id(), 0);
+  options.node_id = head.raylet->node_id();
+  options.address = AddressOf(head.name, kDriverPort);
+  options.raylet_address = head.raylet->address();
+  options.is_driver = true;
+  options.max_inline_bytes =
+      BytesOr(scenario_.config().max_inline_object_size(), 100 * 1024);
+  if (scenario_.config().has_max_pending_lease_requests()) {
+    options.max_pending_lease_requests =
+        scenario_.config().max_pending_lease_requests();
+  }
+  driver_ = std::make_unique<CoreWorker>(
+      CoreWorkerRuntime{loop_, *network_, *executor_, head.raylet->store(),
+                        metrics_},
+      options);
+  CHECK((driver_->Start()).ok());
+
+  const absl::Time started = loop_.Now();
+  bool done = false;
+  ProgramContext context{&scenario_.program(), seed_};
+  driver_->Spawn([&] {
+    try {
+      summary.result = (*program)(context);
+    } catch (const RayError& e) {
+      summary.error = e.what();
+    } catch (const std::exception& e) {
+      summary.error = absl::StrCat("the program failed: ", e.what());
+    }
+    done = true;
+  });
+  const absl::Duration max_time =
+      DurationOr(scenario_.max_time(), absl::Hours(1));
+  summary.finished = loop_.RunUntil([&] { return done; }, started + max_time);
+  summary.makespan = loop_.Now() - started;
+  if (!summary.finished) {
+    summary.error = absl::StrCat(
+        "the program did not finish within max_time (",
+        absl::FormatDuration(max_time), " of virtual time); ",
+        executor_->live_fibers(), " fibers still blocked");
+  }
+}
+
+RunSummary SimCluster::Run() {
+  RunSummary summary;
+  summary.scenario = scenario_.name();
+  summary.seed = seed_;
+  StartGcs();
+  StartNodes();
+  summary.nodes = nodes_.size();
+  if (!WaitForCluster()) {
+    summary.error = "the cluster did not come up: some raylet never registered";
+  } else {
+    ScheduleFaults();
+    RunProgram(summary);
+  }
+  summary.fingerprint = loop_.fingerprint();
+  summary.events = loop_.events_run();
+  summary.messages = network_->stats().messages;
+  summary.network_bytes = network_->stats().bytes;
+  summary.metrics = metrics_;
+  return summary;
+}
+
+}  // namespace miniray
