@@ -32,8 +32,8 @@
 //   integers         sizeof(T) bytes, two's complement, little-endian. The
 //                    width is the C++ type's, so `long` is 8 bytes on the LP64
 //                    Linux hosts miniray runs on.
-//   float, double    IEEE-754 bits, little-endian; bit-exact (NaN payloads, -0).
-//   std::string      element count as a uint64 (8 bytes), then the bytes.
+//   float, double    IEEE-754 bits, little-endian; bit-exact (NaN payloads,
+//   -0). std::string      element count as a uint64 (8 bytes), then the bytes.
 //   std::vector<T>   count, then each element. Vectors of numbers are a single
 //                    memcpy on little-endian hosts: 8 MB for 1M doubles.
 //   pair, tuple      the members in order, no header.

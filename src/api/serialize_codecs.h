@@ -30,6 +30,7 @@
 
 #include "absl/base/config.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "src/api/serialize_archive.h"
 
 namespace miniray {
@@ -49,8 +50,8 @@ inline constexpr bool kAlwaysFalse = false;
 template <typename T>
 inline constexpr bool kIsFixedWidthNumber =
     !std::is_same_v<T, bool> &&
-    ((std::is_integral_v<T> && (sizeof(T) == 1 || sizeof(T) == 2 ||
-                                sizeof(T) == 4 || sizeof(T) == 8)) ||
+    ((std::is_integral_v<T> &&
+      (sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8)) ||
      (std::is_floating_point_v<T> && std::numeric_limits<T>::is_iec559 &&
       (sizeof(T) == 4 || sizeof(T) == 8)));
 
@@ -171,8 +172,8 @@ bool ReadCount(ArchiveReader& reader, size_t min_element_bytes,
   if (!reader.ok()) return false;
   if (min_element_bytes > 0 &&
       *count > reader.remaining() / min_element_bytes) {
-    reader.Fail(absl::StrCat("declared length ", *count, " of ",
-                             Codec<Container>::Name(), " exceeds the ",
+    reader.Fail(absl::StrCat("bytes end early: declared length ", *count,
+                             " of ", Codec<Container>::Name(), " exceeds the ",
                              reader.remaining(), " bytes remaining"));
     return false;
   }
@@ -278,11 +279,8 @@ template <typename... Ts>
 struct Codec<std::tuple<Ts...>> {
   static constexpr size_t kMinBytes = (size_t{0} + ... + Codec<Ts>::kMinBytes);
   static std::string Name() {
-    std::string name = "tuple<";
-    const char* separator = "";
-    ((absl::StrAppend(&name, separator, Codec<Ts>::Name()), separator = ", "),
-     ...);
-    return name + ">";
+    const std::vector<std::string> names = {Codec<Ts>::Name()...};
+    return absl::StrCat("tuple<", absl::StrJoin(names, ", "), ">");
   }
   static void Write(ArchiveWriter& writer, const std::tuple<Ts...>& value) {
     std::apply([&writer](const Ts&... elements) { writer(elements...); },
@@ -357,9 +355,9 @@ struct Codec<std::optional<T>> {
 template <typename T, typename = void>
 inline constexpr bool kHasSerializeMember = false;
 template <typename T>
-inline constexpr bool kHasSerializeMember<
-    T, std::void_t<decltype(std::declval<T&>().Serialize(
-           std::declval<ArchiveWriter&>()))>> = true;
+inline constexpr bool
+    kHasSerializeMember<T, std::void_t<decltype(std::declval<T&>().Serialize(
+                               std::declval<ArchiveWriter&>()))>> = true;
 
 template <typename T>
 struct Codec<T, std::enable_if_t<kHasSerializeMember<T>>> {
