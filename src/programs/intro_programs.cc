@@ -18,11 +18,16 @@ int64_t Square(int64_t x) {
 }
 MINIRAY_REMOTE(Square);
 
-// square_map: four squares in parallel. Args: n (default 4).
+// square_map: four squares in parallel. Args: n (default 4), cpus (CPUs
+// each task asks for, default 1).
 std::string SquareMap(const ProgramContext& context) {
   const int64_t n = context.IntArg("n", 4);
+  const double cpus = context.DoubleArg("cpus", 1);
   std::vector<ObjectRef<int64_t>> refs;
-  for (int64_t i = 0; i < n; ++i) refs.push_back(Task(Square).Remote(i));
+  for (int64_t i = 0; i < n; ++i) {
+    refs.push_back(
+        Task(Square).SetResources({{"CPU", cpus}}).Remote(i));
+  }
   return FormatList(Get(refs));
 }
 MINIRAY_PROGRAM(square_map, SquareMap);

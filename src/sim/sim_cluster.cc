@@ -219,6 +219,10 @@ void SimCluster::RunProgram(RunSummary& summary) {
   }
 }
 
+void SimCluster::Settle(absl::Duration duration) {
+  loop_.RunUntil([] { return false; }, loop_.Now() + duration);
+}
+
 RunSummary SimCluster::Run() {
   RunSummary summary;
   summary.scenario = scenario_.name();

@@ -40,6 +40,15 @@ class SimCluster {
 
   RunSummary Run();
 
+  // After Run: lets the cluster go on for `duration` of virtual time (for
+  // messages still in flight when the program returned, such as frees).
+  void Settle(absl::Duration duration);
+
+  // For tests: the nodes, in scenario order.
+  size_t num_nodes() const { return nodes_.size(); }
+  Raylet& raylet(size_t index) { return *nodes_.at(index)->raylet; }
+  CoreWorker& driver() { return *driver_; }
+
  private:
   struct SimNode {
     std::string name;
