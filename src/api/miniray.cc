@@ -8,9 +8,7 @@ namespace miniray {
 
 void ThrowIfError(const rpc::ErrorInfo& error) {
   if (error.type() == rpc::ERROR_NONE) return;
-  throw RayError(error.type(),
-                 absl::StrCat(rpc::ErrorType_Name(error.type()), ": ",
-                              error.message()));
+  throw RayError(error.type(), error.message());
 }
 
 CoreWorker& CurrentWorker() {

@@ -17,11 +17,13 @@
 namespace miniray {
 
 // An error the system reports to program code: a task that raised, a task
-// no node can run, an object that was lost. Thrown by Get.
+// no node can run, an object that was lost. Thrown by Get (and by Put when
+// the object store is full). what() is "<TYPE>: <message>".
 class RayError : public std::runtime_error {
  public:
   RayError(rpc::ErrorType type, const std::string& message)
-      : std::runtime_error(message), type_(type) {}
+      : std::runtime_error(rpc::ErrorType_Name(type) + ": " + message),
+        type_(type) {}
   rpc::ErrorType type() const { return type_; }
 
  private:
