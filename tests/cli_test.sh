@@ -41,6 +41,8 @@ expect_run 2 "$data/unknown_program.textproto:3:" sim $data/unknown_program.text
 expect_run 2 "sqaure_map" sim $data/unknown_program.textproto
 expect_run 2 "no_such_file.textproto" sim $data/no_such_file.textproto
 expect_run 2 "unknown command" frobnicate
+expect_run 2 "unknown flag --frob" sim scenarios/square_map.textproto --frob=1
+expect_run 2 'bad value for --seed: "abc"' sim scenarios/square_map.textproto --seed=abc
 
 # The same seed replays the same run; --seed overrides the file's seed.
 a=$("$miniray" sim scenarios/workload_mapreduce.textproto --json --seed=5)

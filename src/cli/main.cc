@@ -59,11 +59,40 @@ int RunSim(const std::string& path) {
   return 0;
 }
 
+// gflags exits with status 1 on an unknown flag or a malformed value; the
+// contract is 2 for bad input, so flags are checked first.
+bool FlagsAreValid(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0 || arg == "--") continue;
+    arg = arg.substr(2);
+    const size_t equals = arg.find('=');
+    std::string name = arg.substr(0, equals);
+    gflags::CommandLineFlagInfo info;
+    if (!gflags::GetCommandLineFlagInfo(name.c_str(), &info) &&
+        !(name.rfind("no", 0) == 0 &&
+          gflags::GetCommandLineFlagInfo(name.substr(2).c_str(), &info))) {
+      std::cerr << "miniray: unknown flag --" << name << "\n";
+      return false;
+    }
+    if (equals != std::string::npos &&
+        gflags::SetCommandLineOption(name.c_str(),
+                                     arg.substr(equals + 1).c_str())
+            .empty()) {
+      std::cerr << "miniray: bad value for --" << name << ": \""
+                << arg.substr(equals + 1) << "\"\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 }  // namespace miniray
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage(miniray::kUsage);
+  if (!miniray::FlagsAreValid(argc, argv)) return miniray::kExitBadInput;
   gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
   FLAGS_logtostderr = true;
   if (FLAGS_minloglevel == 0) FLAGS_minloglevel = 1;  // warnings and up

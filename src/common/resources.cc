@@ -23,6 +23,28 @@ ResourceSet ResourceSet::FromProto(const rpc::ResourcesProto& proto) {
   return set;
 }
 
+void ResourceSet::AssignFromProto(const rpc::ResourcesProto& proto) {
+  const int n = std::min(proto.name_size(), proto.amount_size());
+  // Fast path: same names in the same (sorted) order, as a node's resources
+  // are from one report to the next. Zero amounts are dropped as in Set.
+  bool same = true;
+  size_t kept = 0;
+  for (int i = 0; i < n && same; ++i) {
+    if (proto.amount(i) <= kEpsilon) continue;
+    same = kept < entries_.size() && entries_[kept].first == proto.name(i);
+    ++kept;
+  }
+  if (!same || kept != entries_.size()) {
+    *this = FromProto(proto);
+    return;
+  }
+  kept = 0;
+  for (int i = 0; i < n; ++i) {
+    if (proto.amount(i) <= kEpsilon) continue;
+    entries_[kept++].second = proto.amount(i);
+  }
+}
+
 rpc::ResourcesProto ResourceSet::ToProto() const {
   rpc::ResourcesProto proto;
   for (const auto& [name, amount] : entries_) {

@@ -26,6 +26,9 @@ class ResourceSet {
   static ResourceSet FromMap(const std::map<std::string, double>& amounts);
   static ResourceSet FromProto(const rpc::ResourcesProto& proto);
   rpc::ResourcesProto ToProto() const;
+  // As FromProto, reusing this set's storage (the cluster view applies
+  // thousands of these per broadcast).
+  void AssignFromProto(const rpc::ResourcesProto& proto);
 
   double Get(absl::string_view name) const;
   void Set(absl::string_view name, double amount);

@@ -104,9 +104,19 @@ void GcsServer::CheckHealth() {
 
 void GcsServer::Broadcast() {
   if (dirty_.empty()) return;
+  // Nodes every raylet knows already travel as short entries: id,
+  // availability and liveness only.
   rpc::ClusterViewUpdate delta;
   for (uint32_t id : dirty_) {
-    *delta.add_nodes() = nodes_[id];
+    rpc::NodeInfo* entry = delta.add_nodes();
+    if (health_[id].announced) {
+      entry->set_node_id(id);
+      *entry->mutable_available() = nodes_[id].available();
+      entry->set_alive(nodes_[id].alive());
+    } else {
+      *entry = nodes_[id];
+      health_[id].announced = true;
+    }
     is_dirty_[id] = false;
   }
   dirty_.clear();

@@ -45,6 +45,7 @@ class GcsServer {
   struct NodeHealth {
     absl::Time last_heartbeat;
     bool needs_full_view = true;  // joined since the last broadcast
+    bool announced = false;       // a full entry was broadcast to everyone
   };
 
   void HandleRegisterNode(rpc::RegisterNodeRequest request,

@@ -68,10 +68,14 @@ void ObjectManager::OnLocations(
     return;
   }
   // Spread pullers over the copies: each node starts at a different one.
+  const std::vector<NodeId>& failed = transfers_.at(id).failed_sources;
   std::vector<const NodeView*> sources;
   for (uint32_t node_id : reply->node_ids()) {
     const NodeView* node = view_.Find(node_id);
-    if (node != nullptr && node->alive && node_id != view_.local()) {
+    const bool failed_before =
+        std::find(failed.begin(), failed.end(), node_id) != failed.end();
+    if (node != nullptr && node->alive && node_id != view_.local() &&
+        !failed_before) {
       sources.push_back(node);
     }
   }
@@ -102,11 +106,16 @@ void ObjectManager::RequestFrom(ObjectId id, const NodeView& source) {
   request.set_chunk_size(options_.chunk_size);
   endpoint_.Call<PullObject>(
       source.raylet_address, request,
-      [this, id](absl::StatusOr<rpc::PullObjectReply> reply) {
-        if (!transfers_.contains(id)) return;
-        if (!reply.ok() || !reply->found()) RetryLookUp(id);
+      [this, id, node = source.id](absl::StatusOr<rpc::PullObjectReply> reply) {
+        auto it = transfers_.find(id);
+        if (it == transfers_.end()) return;
+        if (!reply.ok() || !reply->found()) {
+          it->second.failed_sources.push_back(node);
+          RetryLookUp(id);
+        }
         // Otherwise the chunks are on their way.
-      });
+      },
+      CallOptions{.timeout = options_.pull_timeout});
 }
 
 void ObjectManager::HandlePullObject(rpc::PullObjectRequest request,

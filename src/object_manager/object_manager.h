@@ -45,6 +45,9 @@ class ObjectManager {
     // how long to wait between asks.
     int lookup_attempts_max = 20;
     absl::Duration lookup_retry_delay = absl::Milliseconds(50);
+    // A node asked for an object that does not answer by then is given up
+    // on (it may be dead): the owner is asked again for locations.
+    absl::Duration pull_timeout = absl::Seconds(10);
   };
 
   // Registers PullObject and PushChunk on `endpoint` (call before Start).
@@ -65,6 +68,8 @@ class ObjectManager {
     rpc::ObjectRefProto ref;
     std::vector<PullCallback> callbacks;
     int lookups = 0;
+    // Nodes that did not deliver the object; not asked again.
+    std::vector<NodeId> failed_sources;
     bool created = false;  // room reserved in the store
     int64_t size = 0;
     uint32_t num_chunks = 0;

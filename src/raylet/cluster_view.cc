@@ -8,6 +8,15 @@ bool ClusterView::Apply(const rpc::ClusterViewUpdate& update) {
   bool changed = false;
   for (const rpc::NodeInfo& info : update.nodes()) {
     if (info.node_id() == local_ && Find(local_) != nullptr) continue;
+    NodeView* known = FindMutable(info.node_id());
+    if (info.raylet_address().empty()) {
+      // A short entry: only availability and liveness changed.
+      if (known == nullptr) continue;  // the full entry comes with a full view
+      known->available.AssignFromProto(info.available());
+      known->alive = info.alive();
+      changed = true;
+      continue;
+    }
     NodeView node;
     node.id = info.node_id();
     node.name = info.name();

@@ -277,9 +277,24 @@ void Raylet::SpillQueuedIfBetterElsewhere() {
 }
 
 void Raylet::RetryInfeasible() {
-  std::map<uint64_t, InfeasibleLease> waiting = std::move(infeasible_);
-  infeasible_.clear();
-  for (auto& [seq, entry] : waiting) {
+  // Only requests that some live node can now run are scheduled again; the
+  // others keep waiting with their original deadline.
+  for (auto it = infeasible_.begin(); it != infeasible_.end();) {
+    const ResourceSet demand =
+        ResourceSet::FromProto(it->second.request.spec().resources());
+    bool fits_somewhere = false;
+    for (const NodeView& node : view_.nodes()) {
+      if (node.id != kNoNode && node.alive && demand.IsSubsetOf(node.total)) {
+        fits_somewhere = true;
+        break;
+      }
+    }
+    if (!fits_somewhere) {
+      ++it;
+      continue;
+    }
+    InfeasibleLease entry = std::move(it->second);
+    it = infeasible_.erase(it);
     clock_.Cancel(entry.timer);
     Schedule(std::move(entry.request), std::move(entry.respond));
   }

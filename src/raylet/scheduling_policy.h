@@ -13,7 +13,9 @@
 //      that is.
 //   4. If no live node is big enough, the task is infeasible.
 // Utilisation is that of the node's most used resource among those the task
-// asks for, as in Ray (the "critical resource").
+// asks for. Ray's policy scores the node's CPU, memory and object store
+// memory whatever the task asks for; miniray has no memory resource yet, so
+// it scores what the task needs.
 //
 //   HybridSchedulingPolicy policy({.spread_threshold = 0.5}, rng);
 //   SchedulingDecision d = policy.Schedule(demand, view);

@@ -62,6 +62,7 @@ class SimCluster {
   void LaunchWorker(SimNode& node, WorkerId id);
   // Runs until every raylet has registered and sees every node.
   bool WaitForCluster();
+  bool ClusterIsUp() const;
   void ScheduleFaults();
   void RunProgram(RunSummary& summary);
 

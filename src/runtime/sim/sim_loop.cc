@@ -46,7 +46,11 @@ bool SimLoop::RunOne() {
 bool SimLoop::RunUntil(const std::function<bool()>& done, absl::Time limit) {
   const int64_t limit_ns = absl::ToInt64Nanoseconds(limit - absl::UnixEpoch());
   while (!done()) {
-    if (heap_.empty() || heap_.front().time_ns > limit_ns) return false;
+    if (heap_.empty() || heap_.front().time_ns > limit_ns) {
+      // Nothing happens before the limit: time still passes up to it.
+      now_ = std::max(now_, absl::Nanoseconds(limit_ns));
+      return false;
+    }
     RunOne();
   }
   return true;

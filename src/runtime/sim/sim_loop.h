@@ -9,9 +9,9 @@
 //   loop.RunAfter(absl::Seconds(2), [&] { ... });
 //   loop.RunUntil([&] { return done; }, absl::UnixEpoch() + absl::Hours(1));
 //
-// The loop keeps a fingerprint: a hash over every event's time and sequence
-// number and whatever else components Mix in (the network mixes each
-// message). Two runs with the same fingerprint executed the same events.
+// The loop keeps a fingerprint: a hash over every event's time and whatever
+// else components Mix in (the network mixes each message's method,
+// destination and bytes). Two runs with the same fingerprint executed the same events.
 // Not thread-safe: everything runs on the thread that calls Run*.
 #ifndef MINIRAY_RUNTIME_SIM_SIM_LOOP_H_
 #define MINIRAY_RUNTIME_SIM_SIM_LOOP_H_
@@ -39,8 +39,8 @@ class SimLoop : public Clock {
   TimerId RunAt(absl::Time at, std::function<void()> fn);
 
   // Runs events until `done()` holds (checked after each event), the queue
-  // is empty, or the next event is later than `limit`. Returns true if done()
-  // held.
+  // is empty, or the next event is later than `limit`; in the last two cases
+  // the clock moves to `limit`. Returns true if done() held.
   bool RunUntil(const std::function<bool()>& done, absl::Time limit);
 
   // Runs the earliest event. Returns false if there is none.

@@ -53,6 +53,7 @@ TEST(SimLoopTest, RunUntilStopsAtLimitAndCondition) {
   EXPECT_FALSE(loop.RunUntil([] { return false; },
                              absl::UnixEpoch() + absl::Seconds(3)));
   EXPECT_EQ(count, 3);
+  EXPECT_EQ(loop.elapsed(), absl::Seconds(3));  // time passed to the limit
   EXPECT_TRUE(loop.RunUntil([&] { return count == 5; },
                             absl::UnixEpoch() + absl::Hours(1)));
   EXPECT_EQ(count, 5);
