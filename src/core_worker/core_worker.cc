@@ -132,7 +132,11 @@ void CoreWorker::FinishResolution(std::shared_ptr<rpc::TaskSpec> spec,
       rpc::ObjectValue value = *entry->value;
       *arg.mutable_value() = std::move(value);
     } else {
-      *spec->add_dependencies() = arg.ref();
+      rpc::ObjectRefProto* dep = spec->add_dependencies();
+      *dep = arg.ref();
+      if (const ReferenceCounter::Reference* ref = refs_.Find(id)) {
+        dep->set_size(ref->size);
+      }
     }
   }
   submitter_->Submit(std::move(*spec));

@@ -83,7 +83,42 @@ void ObjectManager::OnLocations(
     RetryLookUp(id);
     return;
   }
-  RequestFrom(id, *sources[view_.local() % sources.size()]);
+  ReserveAndRequest(id, sources[view_.local() % sources.size()]->id,
+                    reply->size());
+}
+
+void ObjectManager::ReserveAndRequest(ObjectId id, NodeId source,
+                                      int64_t size) {
+  Transfer& transfer = transfers_.at(id);
+  if (!transfer.created && size > 0) {
+    absl::Status status = store_.Create(id, size);
+    if (absl::IsResourceExhausted(status)) {
+      if (++transfer.room_attempts >= options_.room_attempts_max) {
+        Finish(id, MakeError(rpc::OBJECT_STORE_FULL,
+                             absl::StrCat("no room for object ", id.ToString(),
+                                          ": ", status.message())));
+        return;
+      }
+      clock_.RunAfter(options_.room_retry_delay, [this, id, source, size] {
+        if (transfers_.contains(id)) ReserveAndRequest(id, source, size);
+      });
+      return;
+    }
+    if (!status.ok()) {
+      Finish(id, MakeError(rpc::OBJECT_STORE_FULL,
+                           absl::StrCat("cannot store object ", id.ToString(),
+                                        ": ", status.message())));
+      return;
+    }
+    transfer.created = true;
+    transfer.size = size;
+  }
+  const NodeView* node = view_.Find(source);
+  if (node == nullptr || !node->alive) {
+    RetryLookUp(id);
+    return;
+  }
+  RequestFrom(id, *node);
 }
 
 void ObjectManager::RetryLookUp(ObjectId id) {
@@ -168,6 +203,19 @@ void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return;  // not wanted any more
   Transfer& transfer = it->second;
+  if (transfer.created && transfer.received.empty()) {
+    // Room was reserved from the owner's size; the chunks confirm it.
+    if (request.object_size() != transfer.size) {
+      Finish(id, MakeError(rpc::OBJECT_LOST,
+                           absl::StrCat("object ", id.ToString(), " is ",
+                                        request.object_size(),
+                                        " bytes, its owner said ",
+                                        transfer.size)));
+      return;
+    }
+    transfer.num_chunks = request.num_chunks();
+    transfer.received.assign(request.num_chunks(), false);
+  }
   if (!transfer.created) {
     absl::Status status = store_.Create(id, request.object_size());
     if (!status.ok()) {

@@ -48,6 +48,11 @@ class ObjectManager {
     // A node asked for an object that does not answer by then is given up
     // on (it may be dead): the owner is asked again for locations.
     absl::Duration pull_timeout = absl::Seconds(10);
+    // When the store has no room for an object, wait for room this often
+    // and this long (memory frees as tasks finish and objects are freed)
+    // before failing with OBJECT_STORE_FULL.
+    absl::Duration room_retry_delay = absl::Milliseconds(100);
+    int room_attempts_max = 100;
   };
 
   // Registers PullObject and PushChunk on `endpoint` (call before Start).
@@ -68,6 +73,7 @@ class ObjectManager {
     rpc::ObjectRefProto ref;
     std::vector<PullCallback> callbacks;
     int lookups = 0;
+    int room_attempts = 0;
     // Nodes that did not deliver the object; not asked again.
     std::vector<NodeId> failed_sources;
     bool created = false;  // room reserved in the store
@@ -83,6 +89,9 @@ class ObjectManager {
   void OnLocations(ObjectId id,
                    absl::StatusOr<rpc::GetObjectLocationsReply> reply);
   void RetryLookUp(ObjectId id);
+  // Reserves room for the object, waiting for it if needed, then asks
+  // `source` for it.
+  void ReserveAndRequest(ObjectId id, NodeId source, int64_t size);
   void RequestFrom(ObjectId id, const NodeView& source);
   void HandlePullObject(rpc::PullObjectRequest request,
                         Respond<PullObject> respond);

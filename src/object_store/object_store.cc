@@ -157,6 +157,7 @@ void ObjectStore::SetEvictionListener(std::function<void(ObjectId)> listener) {
 ObjectStore::Stats ObjectStore::stats() const {
   Stats stats;
   stats.used_bytes = used_bytes_;
+  stats.evictable_bytes = lru_bytes_;
   stats.capacity_bytes = options_.capacity_bytes;
   stats.num_objects = num_sealed_;
   stats.num_primary = num_primary_;

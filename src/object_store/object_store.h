@@ -69,6 +69,7 @@ class ObjectStore {
 
   struct Stats {
     int64_t used_bytes = 0;      // Sealed objects plus pending reservations.
+    int64_t evictable_bytes = 0;  // Of which unpinned secondary copies.
     int64_t capacity_bytes = 0;  // Options::capacity_bytes.
     int64_t num_objects = 0;     // Sealed objects present (as ListObjects).
     int64_t num_primary = 0;     // Of which primary copies.

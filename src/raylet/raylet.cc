@@ -22,6 +22,11 @@ Raylet::Raylet(Clock& clock, Transport& transport, Rng& rng, Metrics& metrics,
   object_manager_ = std::make_unique<ObjectManager>(
       clock_, endpoint_, store_, view_, metrics_,
       ObjectManager::Options{.chunk_size = options_.chunk_size});
+  dependencies_ = std::make_unique<DependencyManager>(
+      clock_, store_, *object_manager_,
+      [this](uint64_t seq, const rpc::ErrorInfo& error) {
+        OnDependenciesReady(seq, error);
+      });
   store_.SetEvictionListener(
       [this](ObjectId id) { object_manager_->OnEvicted(id); });
   RegisterHandlers();
@@ -177,23 +182,15 @@ void Raylet::Enqueue(rpc::LeaseRequest request, ResourceSet demand,
   queued.request = std::move(request);
   queued.demand = std::move(demand);
   queued.respond = std::move(respond);
-  PullDependencies(seq);
-}
-
-void Raylet::PullDependencies(uint64_t seq) {
-  QueuedLease& queued = queue_.at(seq);
-  for (const rpc::ObjectRefProto& ref : queued.request.spec().dependencies()) {
-    if (store_.Contains(FromProto(ref.id()))) continue;
-    ++queued.deps_pending;
-    object_manager_->Pull(ref, [this, seq](const rpc::ErrorInfo& error) {
-      OnDependencyPulled(seq, error);
-    });
+  queued.deps_ready = queued.request.spec().dependencies().empty();
+  if (!queued.deps_ready) {
+    dependencies_->Add(seq, queued.request.spec().dependencies());
   }
 }
 
-void Raylet::OnDependencyPulled(uint64_t seq, const rpc::ErrorInfo& error) {
+void Raylet::OnDependenciesReady(uint64_t seq, const rpc::ErrorInfo& error) {
   auto it = queue_.find(seq);
-  if (it == queue_.end()) return;  // failed already
+  if (it == queue_.end()) return;
   if (error.type() != rpc::ERROR_NONE) {
     rpc::LeaseReply reply;
     *reply.mutable_dependency_failed() = error;
@@ -201,7 +198,8 @@ void Raylet::OnDependencyPulled(uint64_t seq, const rpc::ErrorInfo& error) {
     queue_.erase(it);
     return;
   }
-  if (--it->second.deps_pending == 0) Dispatch();
+  it->second.deps_ready = true;
+  Dispatch();
 }
 
 void Raylet::Dispatch() {
@@ -218,15 +216,8 @@ void Raylet::Dispatch() {
 }
 
 bool Raylet::TryGrant(uint64_t seq, QueuedLease& queued, int* workers_wanted) {
-  if (queued.deps_pending > 0) return false;
+  if (!queued.deps_ready) return false;
   if (!queued.demand.IsSubsetOf(local().available)) return false;
-  // An argument may have been evicted since it was pulled: pull it again.
-  for (const rpc::ObjectRefProto& ref : queued.request.spec().dependencies()) {
-    if (!store_.Contains(FromProto(ref.id()))) {
-      PullDependencies(seq);
-      return false;
-    }
-  }
   std::optional<WorkerHandle> worker = pool_->PopIdle();
   if (!worker) {
     ++*workers_wanted;
@@ -235,11 +226,7 @@ bool Raylet::TryGrant(uint64_t seq, QueuedLease& queued, int* workers_wanted) {
   Lease lease;
   lease.worker = *worker;
   lease.demand = queued.demand;
-  for (const rpc::ObjectRefProto& ref : queued.request.spec().dependencies()) {
-    const ObjectId id = FromProto(ref.id());
-    store_.Pin(id);
-    lease.pinned.push_back(id);
-  }
+  lease.seq = seq;  // its arguments stay pinned until the lease ends
   local().available.Subtract(queued.demand);
   ResourcesChanged();
   const uint64_t lease_id = next_lease_id_++;
@@ -259,8 +246,7 @@ void Raylet::SpillQueuedIfBetterElsewhere() {
   for (auto it = queue_.begin(); it != queue_.end();) {
     QueuedLease& queued = it->second;
     const bool waits_for_resources =
-        queued.deps_pending == 0 &&
-        !queued.demand.IsSubsetOf(local().available);
+        queued.deps_ready && !queued.demand.IsSubsetOf(local().available);
     if (!waits_for_resources || queued.request.grant_or_reject()) {
       ++it;
       continue;
@@ -269,7 +255,9 @@ void Raylet::SpillQueuedIfBetterElsewhere() {
     if (decision.feasible() && decision.available &&
         decision.node != node_id_) {
       Spill(decision.node, queued.demand, std::move(queued.respond));
+      const uint64_t seq = it->first;
       it = queue_.erase(it);
+      dependencies_->Remove(seq);
     } else {
       ++it;
     }
@@ -311,8 +299,8 @@ void Raylet::HandleReturnWorker(rpc::ReturnWorkerRequest request,
   leases_.erase(it);
   local().available.Add(lease.demand);
   ResourcesChanged();
-  for (ObjectId id : lease.pinned) store_.Unpin(id);
   pool_->PushIdle(lease.worker);
+  dependencies_->Remove(lease.seq);
   Dispatch();
 }
 
@@ -355,6 +343,7 @@ void Raylet::HandleFreeObjects(rpc::FreeObjectsRequest request,
     store_.Free(id);
     object_manager_->Forget(id);
   }
+  dependencies_->Admit();
 }
 
 void Raylet::HandleUpdateClusterView(rpc::ClusterViewUpdate update,

@@ -30,6 +30,7 @@
 #include "src/object_manager/object_manager.h"
 #include "src/object_store/object_store.h"
 #include "src/raylet/cluster_view.h"
+#include "src/raylet/dependency_manager.h"
 #include "src/raylet/scheduling_policy.h"
 #include "src/raylet/worker_pool.h"
 #include "src/rpc/rpc_endpoint.h"
@@ -77,7 +78,7 @@ class Raylet {
     rpc::LeaseRequest request;
     ResourceSet demand;
     Respond<RequestWorkerLease> respond;
-    int deps_pending = 0;
+    bool deps_ready = false;
   };
   // A lease request no known node can run yet.
   struct InfeasibleLease {
@@ -89,7 +90,7 @@ class Raylet {
   struct Lease {
     WorkerHandle worker;
     ResourceSet demand;
-    std::vector<ObjectId> pinned;
+    uint64_t seq = 0;  // the request's sequence number: its pinned arguments
   };
 
   void RegisterHandlers();
@@ -103,8 +104,7 @@ class Raylet {
              Respond<RequestWorkerLease> respond);
   void Enqueue(rpc::LeaseRequest request, ResourceSet demand,
                Respond<RequestWorkerLease> respond);
-  void PullDependencies(uint64_t seq);
-  void OnDependencyPulled(uint64_t seq, const rpc::ErrorInfo& error);
+  void OnDependenciesReady(uint64_t seq, const rpc::ErrorInfo& error);
   void Dispatch();
   // Grants `queued` a worker if it can; returns false if it must wait.
   bool TryGrant(uint64_t seq, QueuedLease& queued, int* workers_wanted);
@@ -135,6 +135,7 @@ class Raylet {
   WorkerPool::Launcher launcher_;
   std::unique_ptr<WorkerPool> pool_;  // made once the node id is known
   std::unique_ptr<ObjectManager> object_manager_;
+  std::unique_ptr<DependencyManager> dependencies_;
   NodeId node_id_ = kNoNode;
   bool has_cluster_view_ = false;
   bool resources_changed_ = false;

@@ -86,10 +86,22 @@ absl::Status CheckExpectations(const scenario::Expect& expect,
         absl::StrCat("makespan ", absl::FormatDuration(summary.makespan),
                      " is below min_makespan ", expect.min_makespan()));
   }
-  if (summary.metrics.tasks_finished < expect.min_tasks_finished()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        summary.metrics.tasks_finished, " tasks finished, expected at least ",
-        expect.min_tasks_finished()));
+  const Metrics& m = summary.metrics;
+  const struct {
+    const char* what;
+    uint64_t got, want;
+  } minimums[] = {
+      {"tasks finished", m.tasks_finished, expect.min_tasks_finished()},
+      {"objects transferred", m.objects_transferred,
+       expect.min_objects_transferred()},
+      {"objects evicted", m.objects_evicted, expect.min_objects_evicted()},
+  };
+  for (const auto& minimum : minimums) {
+    if (minimum.got < minimum.want) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(minimum.got, " ", minimum.what, ", expected at least ",
+                       minimum.want));
+    }
   }
   return absl::OkStatus();
 }
