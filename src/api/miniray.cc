@@ -1,5 +1,7 @@
 #include "src/api/miniray.h"
 
+#include "src/api/actor.h"
+
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "src/rpc/convert.h"
@@ -23,6 +25,10 @@ void Work(absl::Duration duration) { CurrentWorker().Work(duration); }
 namespace internal {
 std::map<const void*, std::string>& FunctionNames() {
   static auto* names = new std::map<const void*, std::string>();
+  return *names;
+}
+std::map<std::string, std::string>& MethodNames() {
+  static auto* names = new std::map<std::string, std::string>();
   return *names;
 }
 }  // namespace internal

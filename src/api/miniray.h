@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "src/api/actor.h"
 #include "src/api/object_ref.h"
 #include "src/api/remote_function.h"
 #include "src/api/serialize.h"

@@ -60,9 +60,9 @@ void CoreWorker::Spawn(std::function<void()> body) {
 
 // ------------------------------------------------------------ submitting ---
 
-std::vector<ObjectId> CoreWorker::SubmitTask(const std::string& function,
-                                             std::vector<TaskArgument> args,
-                                             const TaskOptions& options) {
+std::shared_ptr<rpc::TaskSpec> CoreWorker::NewTaskSpec(
+    const std::string& function, std::vector<TaskArgument> args,
+    const TaskOptions& options, std::vector<ObjectId>* ref_args) {
   const TaskId task_id{options_.worker_id, next_seq_++};
   auto spec = std::make_shared<rpc::TaskSpec>();
   *spec->mutable_id() = ToProto(task_id);
@@ -74,27 +74,60 @@ std::vector<ObjectId> CoreWorker::SubmitTask(const std::string& function,
   spec->set_name(options.name.empty() ? function : options.name);
   spec->set_synthetic_duration_ns(options.synthetic_duration_ns);
   spec->set_synthetic_output_bytes(options.synthetic_output_bytes);
-  std::vector<ObjectId> ref_args;
+  if (current_task_) *spec->mutable_parent() = ToProto(*current_task_);
   for (TaskArgument& arg : args) {
     rpc::TaskArg* proto = spec->add_args();
     if (arg.ref) {
       rpc::ObjectRefProto* ref = proto->mutable_ref();
       *ref->mutable_id() = ToProto(*arg.ref);
       ref->set_owner_address(arg.ref_owner);
-      ref_args.push_back(*arg.ref);
+      ref_args->push_back(*arg.ref);
       // The task holds its arguments until it finishes.
       refs_.AddSubmitted(*arg.ref);
     } else {
       proto->mutable_value()->set_data(std::move(arg.value));
     }
   }
+  return spec;
+}
+
+std::vector<ObjectId> CoreWorker::RegisterReturns(const rpc::TaskSpec& spec) {
   std::vector<ObjectId> returns;
-  for (int i = 1; i <= options.num_returns; ++i) {
+  const TaskId task_id = FromProto(spec.id());
+  for (uint32_t i = 1; i <= spec.num_returns(); ++i) {
     const ObjectId id = ObjectId::ForReturn(task_id, i);
     refs_.AddOwned(id, endpoint_.address(), options_.worker_id);
     returns.push_back(id);
   }
+  return returns;
+}
+
+void CoreWorker::TraceSubmitted(const rpc::TaskSpec& spec, TaskKind kind) {
+  if (runtime_.trace == nullptr) return;
+  TaskTrace trace;
+  trace.id = FromProto(spec.id());
+  trace.name = spec.name();
+  trace.kind = kind;
+  if (spec.has_parent()) trace.parent = FromProto(spec.parent());
+  for (const rpc::TaskArg& arg : spec.args()) {
+    if (arg.has_ref()) trace.args.push_back(FromProto(arg.ref().id()));
+  }
+  for (uint32_t i = 1; i <= spec.num_returns(); ++i) {
+    trace.returns.push_back(ObjectId::ForReturn(trace.id, i));
+  }
+  if (spec.has_actor_id()) trace.actor = FromProto(spec.actor_id());
+  runtime_.trace->TaskSubmitted(std::move(trace), runtime_.clock.Now());
+}
+
+std::vector<ObjectId> CoreWorker::SubmitTask(const std::string& function,
+                                             std::vector<TaskArgument> args,
+                                             const TaskOptions& options) {
+  std::vector<ObjectId> ref_args;
+  std::shared_ptr<rpc::TaskSpec> spec =
+      NewTaskSpec(function, std::move(args), options, &ref_args);
+  std::vector<ObjectId> returns = RegisterReturns(*spec);
   ++runtime_.metrics.tasks_submitted;
+  TraceSubmitted(*spec, TaskKind::kNormal);
   ResolveAndSubmit(std::move(spec), std::move(ref_args));
   return returns;
 }
@@ -126,6 +159,9 @@ void CoreWorker::FinishResolution(std::shared_ptr<rpc::TaskSpec> spec,
                                      spec->name(), " failed: ",
                                      error.message()));
       FailTask(*spec, error);
+      if (spec->has_actor_id() && !spec->actor_creation()) {
+        OnActorCallReady(spec, /*skip=*/true);
+      }
       return;
     }
     if (!entry->in_plasma()) {
@@ -139,7 +175,17 @@ void CoreWorker::FinishResolution(std::shared_ptr<rpc::TaskSpec> spec,
       }
     }
   }
-  submitter_->Submit(std::move(*spec));
+  Dispatch(std::move(spec));
+}
+
+void CoreWorker::Dispatch(std::shared_ptr<rpc::TaskSpec> spec) {
+  if (spec->actor_creation()) {
+    SendCreateActor(std::move(spec));
+  } else if (spec->has_actor_id()) {
+    OnActorCallReady(std::move(spec), /*skip=*/false);
+  } else {
+    submitter_->Submit(std::move(*spec));
+  }
 }
 
 void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
@@ -155,6 +201,17 @@ void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
   if (reply->application_error()) ++runtime_.metrics.tasks_failed;
   for (const rpc::ReturnObject& ret : reply->returns()) {
     const ObjectId id = FromProto(ret.id());
+    if (runtime_.trace != nullptr) {
+      ObjectTrace object;
+      object.id = id;
+      object.size = ret.size();
+      if (ret.where_case() == rpc::ReturnObject::kInStoreAtNode) {
+        object.node = ret.in_store_at_node();
+      }
+      object.creator = id.task;
+      object.created = runtime_.clock.Now();
+      runtime_.trace->ObjectCreated(std::move(object));
+    }
     if (ret.where_case() == rpc::ReturnObject::kInStoreAtNode) {
       raylets_[ret.in_store_at_node()] = ret.raylet_address();
       refs_.AddLocation(id, ret.in_store_at_node(), ret.size());
@@ -177,6 +234,9 @@ void CoreWorker::FailTask(const rpc::TaskSpec& spec,
                           const rpc::ErrorInfo& error) {
   ++runtime_.metrics.tasks_failed;
   const TaskId task_id = FromProto(spec.id());
+  if (runtime_.trace != nullptr) {
+    runtime_.trace->TaskFinished(task_id, error, runtime_.clock.Now());
+  }
   for (uint32_t i = 1; i <= spec.num_returns(); ++i) {
     const ObjectId id = ObjectId::ForReturn(task_id, i);
     if (refs_.Find(id) == nullptr) continue;
@@ -210,6 +270,9 @@ void CoreWorker::OnOutOfScope(ObjectId id,
 
 std::vector<rpc::ObjectValue> CoreWorker::Get(
     const std::vector<ObjectId>& ids) {
+  bool blocks = false;
+  for (ObjectId id : ids) blocks = blocks || memory_.Get(id) == nullptr;
+  if (blocks) NotifyBlocked(true);
   std::vector<rpc::ObjectValue> values;
   values.reserve(ids.size());
   for (ObjectId id : ids) {
@@ -225,7 +288,16 @@ std::vector<rpc::ObjectValue> CoreWorker::Get(
     *alive = false;
     values.push_back(entry->in_plasma() ? ReadFromPlasma(id) : *entry->value);
   }
+  if (blocks) NotifyBlocked(false);
   return values;
+}
+
+void CoreWorker::NotifyBlocked(bool blocked) {
+  if (current_lease_ == 0) return;  // the driver, or an actor
+  rpc::TaskBlockedRequest request;
+  request.set_lease_id(current_lease_);
+  request.set_blocked(blocked);
+  endpoint_.Call<TaskBlocked>(options_.raylet_address, request, nullptr);
 }
 
 rpc::ObjectValue CoreWorker::ReadFromPlasma(ObjectId id) {
@@ -270,6 +342,15 @@ absl::StatusOr<ObjectId> CoreWorker::Put(rpc::ObjectValue value) {
   refs_.AddOwned(id, endpoint_.address(), options_.worker_id);
   refs_.AddLocation(id, options_.node_id, size);
   memory_.Put(id, MemoryStore::Entry::InPlasma());
+  if (runtime_.trace != nullptr) {
+    ObjectTrace object;
+    object.id = id;
+    object.size = size;
+    object.node = options_.node_id;
+    object.put_by = current_task_;
+    object.created = runtime_.clock.Now();
+    runtime_.trace->ObjectCreated(std::move(object));
+  }
   return id;
 }
 
@@ -291,7 +372,11 @@ WaitOutcome CoreWorker::Wait(const std::vector<ObjectId>& ids, int num_returns,
       }
     });
   }
-  if (state->ready < state->wanted) enough->WaitFor(timeout);
+  if (state->ready < state->wanted) {
+    NotifyBlocked(true);
+    enough->WaitFor(timeout);
+    NotifyBlocked(false);
+  }
   state->event = nullptr;
   WaitOutcome result;
   for (ObjectId id : ids) {

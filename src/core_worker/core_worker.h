@@ -3,8 +3,11 @@
 // As an owner it submits tasks (resolving their arguments first, then
 // through the TaskSubmitter's leases), owns the objects its tasks return and
 // the objects it Puts, counts references to them, answers where their
-// copies are, and frees them when they go out of scope. As an executor it
-// runs the tasks pushed to it by other owners (src/core_worker/task_executor.cc).
+// copies are, and frees them when they go out of scope. It creates actors
+// through the GCS and sends method calls straight to the actor's worker, in
+// order per caller (actor_client.cc). As an executor it runs the tasks
+// pushed to it by other owners, and hosts an actor if it was leased for one
+// (task_executor.cc).
 //
 // The program-facing methods (SubmitTask, Get, Put, Wait) may block and must
 // be called from code started by the Executor (a fiber in the simulator);
@@ -17,6 +20,8 @@
 #ifndef MINIRAY_CORE_WORKER_CORE_WORKER_H_
 #define MINIRAY_CORE_WORKER_CORE_WORKER_H_
 
+#include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +39,7 @@
 #include "src/rpc/rpc_endpoint.h"
 #include "src/runtime/clock.h"
 #include "src/runtime/executor.h"
+#include "src/trace/trace_recorder.h"
 
 namespace miniray {
 
@@ -53,6 +59,12 @@ struct TaskOptions {
   int64_t synthetic_output_bytes = 0;
 };
 
+struct ActorOptions {
+  ResourceSet resources = ResourceSet::FromMap({{"CPU", 1}});
+  // A name other workers can look the actor up by; empty for none.
+  std::string name;
+};
+
 struct WaitOutcome {
   std::vector<ObjectId> ready;
   std::vector<ObjectId> not_ready;
@@ -67,6 +79,8 @@ struct CoreWorkerRuntime {
   // plasma's memory in Ray.
   ObjectStore& local_store;
   Metrics& metrics;
+  // Where task and object events go; null when tracing is off.
+  TraceRecorder* trace = nullptr;
 };
 
 class CoreWorker {
@@ -76,6 +90,7 @@ class CoreWorker {
     NodeId node_id = kNoNode;
     Address address;
     Address raylet_address;
+    Address gcs_address;
     bool is_driver = false;
     int64_t max_inline_bytes = 100 * 1024;
     int max_pending_lease_requests = 10;
@@ -92,6 +107,21 @@ class CoreWorker {
   std::vector<ObjectId> SubmitTask(const std::string& function,
                                    std::vector<TaskArgument> args,
                                    const TaskOptions& options);
+  // Creates an actor by running the registered factory `factory` on a
+  // worker the GCS leases for it; returns the actor's id at once.
+  TaskId CreateActor(const std::string& factory, std::vector<TaskArgument> args,
+                     const ActorOptions& options);
+  // Calls `method` on an actor. Calls from this process run in the order
+  // they were made.
+  std::vector<ObjectId> SubmitActorTask(TaskId actor, const std::string& method,
+                                        std::vector<TaskArgument> args,
+                                        const TaskOptions& options);
+  // The id of the actor named `name`, once it exists; nullopt if no actor
+  // has that name. Blocks.
+  std::optional<TaskId> GetNamedActor(const std::string& name);
+  // The total resources of the live nodes, as the GCS sees them. Blocks.
+  ResourceSet ClusterResources();
+
   // Blocks until every object is available; returns their values (or the
   // errors they hold), in order.
   std::vector<rpc::ObjectValue> Get(const std::vector<ObjectId>& ids);
@@ -124,7 +154,44 @@ class CoreWorker {
   static CoreWorker* Current();
 
  private:
+  // A method call waiting to be sent to its actor.
+  struct ActorCall {
+    std::shared_ptr<rpc::TaskSpec> spec;
+    bool resolved = false;
+    bool skip = false;  // its arguments failed: only the sequence advances
+  };
+  // What a caller knows of one actor.
+  struct ActorClient {
+    rpc::ActorState state = rpc::ACTOR_PENDING;
+    Address address;
+    rpc::ErrorInfo death;
+    bool lookup_in_flight = false;
+    uint64_t next_seq = 1;      // next sequence number to give a call
+    uint64_t next_to_send = 1;  // calls are sent in sequence order
+    std::map<uint64_t, ActorCall> calls;
+  };
+  // What the hosting worker knows of the actor it runs.
+  struct HostedActor {
+    std::shared_ptr<void> instance;
+    std::map<WorkerId, uint64_t> next_seq;  // per caller, from 1
+    // Calls that arrived ahead of their turn, by (caller, seq).
+    std::map<std::pair<WorkerId, uint64_t>,
+             std::pair<rpc::PushTaskRequest, Respond<PushTask>>>
+        early;
+    std::deque<std::pair<rpc::PushTaskRequest, Respond<PushTask>>> ready;
+    bool running = false;
+  };
+  using Invoker = std::function<std::vector<std::string>(
+      const std::vector<std::string>& args)>;
+
   // ---- Owner side (core_worker.cc) ----
+  std::shared_ptr<rpc::TaskSpec> NewTaskSpec(const std::string& function,
+                                             std::vector<TaskArgument> args,
+                                             const TaskOptions& options,
+                                             std::vector<ObjectId>* ref_args);
+  std::vector<ObjectId> RegisterReturns(const rpc::TaskSpec& spec);
+  void TraceSubmitted(const rpc::TaskSpec& spec, TaskKind kind);
+  void NotifyBlocked(bool blocked);
   void ResolveAndSubmit(std::shared_ptr<rpc::TaskSpec> spec,
                         std::vector<ObjectId> ref_args);
   void FinishResolution(std::shared_ptr<rpc::TaskSpec> spec,
@@ -142,10 +209,26 @@ class CoreWorker {
   void HandleUpdateObjectLocation(rpc::UpdateObjectLocationRequest request,
                                   Respond<UpdateObjectLocation> respond);
 
+  void Dispatch(std::shared_ptr<rpc::TaskSpec> spec);
+
+  // ---- Actors, caller side (actor_client.cc) ----
+  void SendCreateActor(std::shared_ptr<rpc::TaskSpec> spec);
+  void OnActorCallReady(std::shared_ptr<rpc::TaskSpec> spec, bool skip);
+  void SendActorCalls(TaskId actor);
+  void LookUpActor(TaskId actor);
+  void OnActorInfo(const rpc::ActorInfo& info);
+
   // ---- Executor side (task_executor.cc) ----
   void HandlePushTask(rpc::PushTaskRequest request, Respond<PushTask> respond);
   void RunSyntheticTask(const rpc::TaskSpec& spec, Respond<PushTask> respond);
-  void RunFunctionTask(const rpc::TaskSpec& spec, Respond<PushTask> respond);
+  // Runs `invoke` on the task's arguments on a fiber, stores the returns and
+  // responds; then runs `after`, if any.
+  void Execute(std::shared_ptr<rpc::TaskSpec> spec, Invoker invoke,
+               Respond<PushTask> respond, uint64_t lease_id,
+               std::function<void()> after);
+  Invoker InvokerFor(const rpc::TaskSpec& spec);
+  void EnqueueActorCall(rpc::PushTaskRequest request, Respond<PushTask> respond);
+  void RunNextActorCall();
   rpc::ReturnObject StoreReturn(ObjectId id, rpc::ObjectValue value);
   // Resolves a by-reference argument to its bytes, pulling it if needed.
   rpc::ObjectValue FetchArgument(const rpc::ObjectRefProto& ref);
@@ -157,6 +240,15 @@ class CoreWorker {
   ReferenceCounter refs_;
   std::unique_ptr<TaskSubmitter> submitter_;
   uint64_t next_seq_ = 1;
+  // The task this worker is running, and its lease (0 when none or when an
+  // actor method runs): the parent of tasks it submits, and the lease whose
+  // CPUs are lent while it blocks.
+  std::optional<TaskId> current_task_;
+  uint64_t current_lease_ = 0;
+  // Caller side: actors this process calls. Ordered for determinism.
+  std::map<TaskId, ActorClient> actors_;
+  // Executor side: the actor this worker hosts, if any.
+  std::unique_ptr<HostedActor> hosted_;
   // Raylet addresses of nodes holding copies of owned objects.
   absl::flat_hash_map<NodeId, Address> raylets_;
 };

@@ -20,4 +20,26 @@ const RemoteFunction* FunctionRegistry::Find(absl::string_view name) const {
   return it == functions_.end() ? nullptr : &it->second;
 }
 
+void FunctionRegistry::RegisterFactory(const std::string& name,
+                                       ActorFactory factory) {
+  CHECK(factories_.emplace(name, std::move(factory)).second)
+      << "actor factory registered twice: " << name;
+}
+
+const ActorFactory* FunctionRegistry::FindFactory(absl::string_view name) const {
+  auto it = factories_.find(name);
+  return it == factories_.end() ? nullptr : &it->second;
+}
+
+void FunctionRegistry::RegisterMethod(const std::string& name,
+                                      ActorMethod method) {
+  CHECK(methods_.emplace(name, std::move(method)).second)
+      << "actor method registered twice: " << name;
+}
+
+const ActorMethod* FunctionRegistry::FindMethod(absl::string_view name) const {
+  auto it = methods_.find(name);
+  return it == methods_.end() ? nullptr : &it->second;
+}
+
 }  // namespace miniray

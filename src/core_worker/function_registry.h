@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,13 @@ namespace miniray {
 
 using RemoteFunction = std::function<std::vector<std::string>(
     const std::vector<std::string>& args)>;
+
+// An actor class's factory builds an instance from serialized arguments;
+// its methods run on an instance.
+using ActorFactory = std::function<std::shared_ptr<void>(
+    const std::vector<std::string>& args)>;
+using ActorMethod = std::function<std::vector<std::string>(
+    void* instance, const std::vector<std::string>& args)>;
 
 class FunctionRegistry {
  public:
@@ -29,8 +37,15 @@ class FunctionRegistry {
   // Null if no function has that name.
   const RemoteFunction* Find(absl::string_view name) const;
 
+  void RegisterFactory(const std::string& name, ActorFactory factory);
+  const ActorFactory* FindFactory(absl::string_view name) const;
+  void RegisterMethod(const std::string& name, ActorMethod method);
+  const ActorMethod* FindMethod(absl::string_view name) const;
+
  private:
   std::map<std::string, RemoteFunction, std::less<>> functions_;
+  std::map<std::string, ActorFactory, std::less<>> factories_;
+  std::map<std::string, ActorMethod, std::less<>> methods_;
 };
 
 }  // namespace miniray

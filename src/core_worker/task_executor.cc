@@ -1,5 +1,6 @@
 // The executor half of the core worker: running tasks pushed by owners.
 #include <exception>
+#include <stdexcept>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -11,10 +12,15 @@ namespace miniray {
 
 void CoreWorker::HandlePushTask(rpc::PushTaskRequest request,
                                 Respond<PushTask> respond) {
-  if (request.spec().function().empty()) {
-    RunSyntheticTask(request.spec(), std::move(respond));
+  const rpc::TaskSpec& spec = request.spec();
+  if (spec.has_actor_id() && !spec.actor_creation()) {
+    EnqueueActorCall(std::move(request), std::move(respond));
+  } else if (spec.function().empty()) {
+    RunSyntheticTask(spec, std::move(respond));
   } else {
-    RunFunctionTask(request.spec(), std::move(respond));
+    auto shared = std::make_shared<rpc::TaskSpec>(spec);
+    Execute(shared, InvokerFor(spec), std::move(respond), request.lease_id(),
+            nullptr);
   }
 }
 
@@ -23,6 +29,10 @@ void CoreWorker::HandlePushTask(rpc::PushTaskRequest request,
 void CoreWorker::RunSyntheticTask(const rpc::TaskSpec& spec,
                                   Respond<PushTask> respond) {
   auto shared_spec = std::make_shared<rpc::TaskSpec>(spec);
+  if (runtime_.trace != nullptr) {
+    runtime_.trace->TaskStarted(FromProto(spec.id()), options_.node_id,
+                                options_.worker_id, runtime_.clock.Now());
+  }
   runtime_.clock.RunAfter(
       absl::Nanoseconds(spec.synthetic_duration_ns()),
       [this, shared_spec, respond = std::move(respond)] {
@@ -34,16 +44,61 @@ void CoreWorker::RunSyntheticTask(const rpc::TaskSpec& spec,
           *reply.add_returns() =
               StoreReturn(ObjectId::ForReturn(task_id, i), std::move(value));
         }
+        if (runtime_.trace != nullptr) {
+          runtime_.trace->TaskFinished(task_id, rpc::ErrorInfo(),
+                                       runtime_.clock.Now());
+        }
         respond(std::move(reply));
       });
 }
 
-void CoreWorker::RunFunctionTask(const rpc::TaskSpec& spec,
-                                 Respond<PushTask> respond) {
-  auto shared_spec = std::make_shared<rpc::TaskSpec>(spec);
-  Spawn([this, shared_spec, respond = std::move(respond)] {
+CoreWorker::Invoker CoreWorker::InvokerFor(const rpc::TaskSpec& spec) {
+  const std::string name = spec.function();
+  if (spec.actor_creation()) {
+    return [this, name](const std::vector<std::string>& args) {
+      const ActorFactory* factory = FunctionRegistry::Global().FindFactory(name);
+      if (factory == nullptr) {
+        throw std::invalid_argument(
+            absl::StrCat("no actor class with factory \"", name, "\""));
+      }
+      hosted_ = std::make_unique<HostedActor>();
+      hosted_->instance = (*factory)(args);
+      return std::vector<std::string>();
+    };
+  }
+  if (spec.has_actor_id()) {
+    return [this, name](const std::vector<std::string>& args) {
+      const ActorMethod* method = FunctionRegistry::Global().FindMethod(name);
+      if (method == nullptr) {
+        throw std::invalid_argument(
+            absl::StrCat("no actor method named \"", name, "\""));
+      }
+      return (*method)(hosted_->instance.get(), args);
+    };
+  }
+  return [name](const std::vector<std::string>& args) {
+    const RemoteFunction* function = FunctionRegistry::Global().Find(name);
+    if (function == nullptr) {
+      throw std::invalid_argument(
+          absl::StrCat("no remote function named \"", name, "\""));
+    }
+    return (*function)(args);
+  };
+}
+
+void CoreWorker::Execute(std::shared_ptr<rpc::TaskSpec> shared_spec,
+                         Invoker invoke, Respond<PushTask> respond,
+                         uint64_t lease_id, std::function<void()> after) {
+  Spawn([this, shared_spec, invoke = std::move(invoke),
+         respond = std::move(respond), lease_id, after = std::move(after)] {
     const rpc::TaskSpec& spec = *shared_spec;
-    rpc::PushTaskReply reply;
+    const TaskId task_id = FromProto(spec.id());
+    current_task_ = task_id;
+    current_lease_ = lease_id;
+    if (runtime_.trace != nullptr) {
+      runtime_.trace->TaskStarted(task_id, options_.node_id,
+                                  options_.worker_id, runtime_.clock.Now());
+    }
     rpc::ErrorInfo error;
     std::vector<std::string> args;
     for (const rpc::TaskArg& arg : spec.args()) {
@@ -57,20 +112,13 @@ void CoreWorker::RunFunctionTask(const rpc::TaskSpec& spec,
     }
     std::vector<std::string> results;
     if (error.type() == rpc::ERROR_NONE) {
-      const RemoteFunction* function =
-          FunctionRegistry::Global().Find(spec.function());
-      if (function == nullptr) {
-        error = MakeError(rpc::TASK_FAILED,
-                          absl::StrCat("no remote function named \"",
-                                       spec.function(), "\""));
-      } else {
-        try {
-          results = (*function)(args);
-        } catch (const std::exception& e) {
-          error = MakeError(rpc::TASK_FAILED,
-                            absl::StrCat("task ", spec.name(), " raised: ",
-                                         e.what()));
-        }
+      try {
+        results = invoke(args);
+      } catch (const std::exception& e) {
+        error = MakeError(spec.actor_creation() ? rpc::ACTOR_DIED
+                                                : rpc::TASK_FAILED,
+                          absl::StrCat("task ", spec.name(), " raised: ",
+                                       e.what()));
       }
       if (error.type() == rpc::ERROR_NONE &&
           results.size() != spec.num_returns()) {
@@ -80,7 +128,7 @@ void CoreWorker::RunFunctionTask(const rpc::TaskSpec& spec,
                                        spec.num_returns()));
       }
     }
-    const TaskId task_id = FromProto(spec.id());
+    rpc::PushTaskReply reply;
     reply.set_application_error(error.type() != rpc::ERROR_NONE);
     for (uint32_t i = 1; i <= spec.num_returns(); ++i) {
       rpc::ObjectValue value;
@@ -92,8 +140,58 @@ void CoreWorker::RunFunctionTask(const rpc::TaskSpec& spec,
       *reply.add_returns() =
           StoreReturn(ObjectId::ForReturn(task_id, i), std::move(value));
     }
+    if (spec.actor_creation() && error.type() != rpc::ERROR_NONE) {
+      *reply.add_returns()->mutable_value()->mutable_error() = error;
+    }
+    if (runtime_.trace != nullptr) {
+      runtime_.trace->TaskFinished(task_id, error, runtime_.clock.Now());
+    }
+    current_task_.reset();
+    current_lease_ = 0;
     respond(std::move(reply));
+    if (after) after();
   });
+}
+
+// Method calls run one at a time, each caller's in the order it made them:
+// a call that arrives before its predecessor waits in `early`.
+void CoreWorker::EnqueueActorCall(rpc::PushTaskRequest request,
+                                  Respond<PushTask> respond) {
+  if (hosted_ == nullptr) {
+    respond(absl::FailedPreconditionError(
+        absl::StrCat(endpoint_.address(), " hosts no actor")));
+    return;
+  }
+  const WorkerId caller = request.spec().owner_worker();
+  const uint64_t seq = request.spec().caller_seq();
+  hosted_->early.emplace(std::make_pair(caller, seq),
+                         std::make_pair(std::move(request), std::move(respond)));
+  uint64_t& next = hosted_->next_seq.try_emplace(caller, 1).first->second;
+  for (auto it = hosted_->early.find({caller, next});
+       it != hosted_->early.end(); it = hosted_->early.find({caller, next})) {
+    auto call = std::move(it->second);
+    hosted_->early.erase(it);
+    ++next;
+    if (call.first.skip()) {
+      call.second(rpc::PushTaskReply());
+      continue;
+    }
+    hosted_->ready.push_back(std::move(call));
+  }
+  RunNextActorCall();
+}
+
+void CoreWorker::RunNextActorCall() {
+  if (hosted_->running || hosted_->ready.empty()) return;
+  hosted_->running = true;
+  auto call = std::move(hosted_->ready.front());
+  hosted_->ready.pop_front();
+  auto spec = std::make_shared<rpc::TaskSpec>(call.first.spec());
+  Execute(spec, InvokerFor(*spec), std::move(call.second), /*lease_id=*/0,
+          [this] {
+            hosted_->running = false;
+            RunNextActorCall();
+          });
 }
 
 rpc::ReturnObject CoreWorker::StoreReturn(ObjectId id, rpc::ObjectValue value) {

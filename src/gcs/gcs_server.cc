@@ -10,7 +10,8 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
                      Options options)
     : clock_(clock),
       endpoint_(transport, std::move(address)),
-      options_(options) {
+      options_(options),
+      actor_manager_(endpoint_) {
   endpoint_.Handle<RegisterNode>(
       [this](auto request, auto respond) {
         HandleRegisterNode(std::move(request), std::move(respond));

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "src/gcs/actor_manager.h"
 #include "src/proto/miniray.pb.h"
 #include "src/rpc/rpc_endpoint.h"
 #include "src/runtime/clock.h"
@@ -40,6 +41,7 @@ class GcsServer {
 
   // All nodes ever registered, by node id.
   const std::vector<rpc::NodeInfo>& nodes() const { return nodes_; }
+  const GcsActorManager& actor_manager() const { return actor_manager_; }
 
  private:
   struct NodeHealth {
@@ -62,6 +64,7 @@ class GcsServer {
   Clock& clock_;
   RpcEndpoint endpoint_;
   const Options options_;
+  GcsActorManager actor_manager_;
   // Indexed by node id; ids are dense and never reused.
   std::vector<rpc::NodeInfo> nodes_;
   std::vector<NodeHealth> health_;

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_format.h"
 #include "src/api/miniray.h"
+#include "src/api/pool.h"
 #include "src/programs/program.h"
 #include "src/runtime/rng.h"
 
@@ -53,6 +54,26 @@ std::string MonteCarloPi(const ProgramContext& context) {
   return absl::StrFormat("%.4f", 4.0 * inside / num_samples);
 }
 MINIRAY_PROGRAM(monte_carlo_pi, MonteCarloPi);
+
+// One batch for pool_pi: its seed is its index.
+int64_t PoolBatch(int64_t batch) {
+  return SampleBatch(1000000, batch, 94.6);
+}
+MINIRAY_REMOTE(PoolBatch);
+
+// pool_pi: the same estimate through Pool.Map, the multiprocessing.Pool
+// version of the introduction: the program does not say how many machines
+// there are. Args: batches (default 100, of a million samples each).
+std::string PoolPi(const ProgramContext& context) {
+  const int64_t batches = context.IntArg("batches", 100);
+  std::vector<int64_t> indices;
+  for (int64_t i = 0; i < batches; ++i) indices.push_back(i);
+  Pool pool;
+  int64_t inside = 0;
+  for (int64_t count : pool.Map(PoolBatch, indices)) inside += count;
+  return absl::StrFormat("%.4f", 4.0 * inside / (batches * 1000000.0));
+}
+MINIRAY_PROGRAM(pool_pi, PoolPi);
 
 }  // namespace
 }  // namespace miniray

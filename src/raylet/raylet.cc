@@ -44,6 +44,9 @@ void Raylet::RegisterHandlers() {
   endpoint_.Handle<ReturnWorker>([this](auto request, auto respond) {
     HandleReturnWorker(std::move(request), std::move(respond));
   });
+  endpoint_.Handle<TaskBlocked>([this](auto request, auto respond) {
+    HandleTaskBlocked(std::move(request), std::move(respond));
+  });
   endpoint_.Handle<WorkerReady>([this](auto request, auto respond) {
     HandleWorkerReady(std::move(request), std::move(respond));
   });
@@ -227,8 +230,8 @@ bool Raylet::TryGrant(uint64_t seq, QueuedLease& queued, int* workers_wanted) {
   lease.worker = *worker;
   lease.demand = queued.demand;
   lease.seq = seq;  // its arguments stay pinned until the lease ends
-  local().available.Subtract(queued.demand);
-  ResourcesChanged();
+  allocated_.Add(queued.demand);
+  UpdateAvailable();
   const uint64_t lease_id = next_lease_id_++;
   rpc::LeaseReply reply;
   rpc::LeaseGranted* granted = reply.mutable_granted();
@@ -297,10 +300,39 @@ void Raylet::HandleReturnWorker(rpc::ReturnWorkerRequest request,
   if (it == leases_.end()) return;
   Lease lease = std::move(it->second);
   leases_.erase(it);
-  local().available.Add(lease.demand);
-  ResourcesChanged();
+  ResourceSet held = lease.demand;
+  if (lease.blocked) held.Set("CPU", 0);  // lent while blocked
+  allocated_.Subtract(held);
+  UpdateAvailable();
   pool_->PushIdle(lease.worker);
   dependencies_->Remove(lease.seq);
+  Dispatch();
+}
+
+void Raylet::UpdateAvailable() {
+  ResourceSet available = options_.resources;
+  available.Subtract(allocated_);  // clamps at zero when oversubscribed
+  local().available = std::move(available);
+  ResourcesChanged();
+}
+
+void Raylet::HandleTaskBlocked(rpc::TaskBlockedRequest request,
+                               Respond<TaskBlocked> respond) {
+  respond(rpc::TaskBlockedReply());
+  auto it = leases_.find(request.lease_id());
+  if (it == leases_.end() || it->second.blocked == request.blocked()) return;
+  Lease& lease = it->second;
+  lease.blocked = request.blocked();
+  // As in Ray, a blocked task lends its CPUs, not its GPUs or custom
+  // resources.
+  ResourceSet cpus;
+  cpus.Set("CPU", lease.demand.Get("CPU"));
+  if (lease.blocked) {
+    allocated_.Subtract(cpus);
+  } else {
+    allocated_.Add(cpus);
+  }
+  UpdateAvailable();
   Dispatch();
 }
 

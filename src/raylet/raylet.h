@@ -49,7 +49,7 @@ class Raylet {
     absl::Duration heartbeat_period = absl::Milliseconds(100);
     double spread_threshold = 0.5;
     int64_t chunk_size = 5 << 20;
-    int max_workers = 64;
+    int max_workers = 256;
     // How long a request no known node can run waits for such a node to
     // join before it is answered "infeasible".
     absl::Duration infeasible_timeout = absl::Seconds(1);
@@ -91,6 +91,8 @@ class Raylet {
     WorkerHandle worker;
     ResourceSet demand;
     uint64_t seq = 0;  // the request's sequence number: its pinned arguments
+    // The task blocked in Get: its CPUs are lent to other tasks.
+    bool blocked = false;
   };
 
   void RegisterHandlers();
@@ -113,6 +115,8 @@ class Raylet {
 
   void HandleReturnWorker(rpc::ReturnWorkerRequest request,
                           Respond<ReturnWorker> respond);
+  void HandleTaskBlocked(rpc::TaskBlockedRequest request,
+                         Respond<TaskBlocked> respond);
   void HandleWorkerReady(rpc::WorkerReadyRequest request,
                          Respond<WorkerReady> respond);
   void HandleFetchObjects(rpc::FetchObjectsRequest request,
@@ -123,6 +127,8 @@ class Raylet {
                                Respond<UpdateClusterView> respond);
 
   NodeView& local() { return *view_.FindMutable(node_id_); }
+  // Sets the local node's available resources to total minus allocated_.
+  void UpdateAvailable();
   void ResourcesChanged() { resources_changed_ = true; }
 
   Clock& clock_;
@@ -146,6 +152,10 @@ class Raylet {
   std::map<uint64_t, InfeasibleLease> infeasible_;
   uint64_t next_seq_ = 1;
   absl::flat_hash_map<uint64_t, Lease> leases_;
+  // Resources held by leases whose task is not blocked. It may exceed the
+  // node's total while blocked tasks resume (oversubscription, as in Ray);
+  // available resources are then zero.
+  ResourceSet allocated_;
   uint64_t next_lease_id_ = 1;
 };
 

@@ -21,10 +21,13 @@ namespace miniray {
 MINIRAY_RPC(Gcs, RegisterNode, RegisterNodeRequest, RegisterNodeReply);
 MINIRAY_RPC(Gcs, Heartbeat, HeartbeatRequest, HeartbeatReply);
 MINIRAY_RPC(Gcs, GetAllNodes, GetAllNodesRequest, GetAllNodesReply);
+MINIRAY_RPC(Gcs, CreateActor, CreateActorRequest, CreateActorReply);
+MINIRAY_RPC(Gcs, GetActorInfo, GetActorInfoRequest, GetActorInfoReply);
 
 // Raylet: scheduler, worker pool and object manager.
 MINIRAY_RPC(Raylet, RequestWorkerLease, LeaseRequest, LeaseReply);
 MINIRAY_RPC(Raylet, ReturnWorker, ReturnWorkerRequest, ReturnWorkerReply);
+MINIRAY_RPC(Raylet, TaskBlocked, TaskBlockedRequest, TaskBlockedReply);
 MINIRAY_RPC(Raylet, WorkerReady, WorkerReadyRequest, WorkerReadyReply);
 MINIRAY_RPC(Raylet, FetchObjects, FetchObjectsRequest, FetchObjectsReply);
 MINIRAY_RPC(Raylet, FreeObjects, FreeObjectsRequest, FreeObjectsReply);

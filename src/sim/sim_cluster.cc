@@ -36,8 +36,10 @@ Address AddressOf(const std::string& host, int port) {
 
 }  // namespace
 
-SimCluster::SimCluster(const scenario::Scenario& scenario, uint64_t seed)
+SimCluster::SimCluster(const scenario::Scenario& scenario, uint64_t seed,
+                       bool trace)
     : scenario_(scenario), seed_(seed) {
+  if (trace) trace_ = std::make_unique<TraceRecorder>();
   const scenario::Network& net = scenario_.network();
   SimNetwork::Options options;
   options.latency = DurationOr(net.latency(), absl::Microseconds(100));
@@ -123,11 +125,12 @@ void SimCluster::LaunchWorker(SimNode& node, WorkerId id) {
     options.address =
         AddressOf(node.name, kFirstWorkerPort + static_cast<int>(id & 0xffff));
     options.raylet_address = node.raylet->address();
+    options.gcs_address = gcs_->address();
     options.max_inline_bytes =
         BytesOr(scenario_.config().max_inline_object_size(), 100 * 1024);
     auto worker = std::make_unique<CoreWorker>(
         CoreWorkerRuntime{loop_, *network_, *executor_, node.raylet->store(),
-                          metrics_},
+                          metrics_, trace_.get()},
         options);
     CHECK((worker->Start()).ok());
     node.workers.push_back(std::move(worker));
@@ -186,6 +189,7 @@ void SimCluster::RunProgram(RunSummary& summary) {
   options.node_id = head.raylet->node_id();
   options.address = AddressOf(head.name, kDriverPort);
   options.raylet_address = head.raylet->address();
+  options.gcs_address = gcs_->address();
   options.is_driver = true;
   options.max_inline_bytes =
       BytesOr(scenario_.config().max_inline_object_size(), 100 * 1024);
@@ -195,9 +199,14 @@ void SimCluster::RunProgram(RunSummary& summary) {
   }
   driver_ = std::make_unique<CoreWorker>(
       CoreWorkerRuntime{loop_, *network_, *executor_, head.raylet->store(),
-                        metrics_},
+                        metrics_, trace_.get()},
       options);
   CHECK((driver_->Start()).ok());
+  if (trace_ != nullptr) {
+    for (const auto& node : nodes_) {
+      trace_->SetNodeName(node->raylet->node_id(), node->name);
+    }
+  }
 
   const absl::Time started = loop_.Now();
   bool done = false;

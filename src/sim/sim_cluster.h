@@ -29,13 +29,16 @@
 #include "src/runtime/sim/sim_loop.h"
 #include "src/runtime/sim/sim_network.h"
 #include "src/sim/run_summary.h"
+#include "src/trace/trace_recorder.h"
 
 namespace miniray {
 
 class SimCluster {
  public:
-  // `scenario` must have passed the loader's validation.
-  SimCluster(const scenario::Scenario& scenario, uint64_t seed);
+  // `scenario` must have passed the loader's validation. With `trace`, the
+  // run records every task and object (see trace()).
+  SimCluster(const scenario::Scenario& scenario, uint64_t seed,
+             bool trace = false);
   ~SimCluster();
 
   RunSummary Run();
@@ -48,6 +51,8 @@ class SimCluster {
   size_t num_nodes() const { return nodes_.size(); }
   Raylet& raylet(size_t index) { return *nodes_.at(index)->raylet; }
   CoreWorker& driver() { return *driver_; }
+  // The run's task and object records; null unless tracing was asked for.
+  const TraceRecorder* trace() const { return trace_.get(); }
 
  private:
   struct SimNode {
@@ -75,6 +80,7 @@ class SimCluster {
   std::unique_ptr<GcsServer> gcs_;
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::unique_ptr<CoreWorker> driver_;
+  std::unique_ptr<TraceRecorder> trace_;
 };
 
 }  // namespace miniray
