@@ -6,6 +6,8 @@
 // run broke an expectation (or the program failed); 2 for bad input (a
 // scenario that does not parse or validate, an unknown command or flag).
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -16,9 +18,16 @@
 #include "src/scenario/loader.h"
 #include "src/sim/run_summary.h"
 #include "src/sim/sim_cluster.h"
+#include "src/trace/dot_export.h"
+#include "src/trace/timeline_export.h"
 
 DEFINE_uint64(seed, 0, "Seed of the run; 0 keeps the scenario's own seed.");
 DEFINE_bool(json, false, "Print the run summary as one JSON object.");
+DEFINE_string(dot, "", "Write the run's task graph to this file (Graphviz DOT).");
+DEFINE_string(svg, "", "Render the task graph to this SVG file with Graphviz's dot.");
+DEFINE_string(timeline, "",
+              "Write the run's timeline to this file (Chrome trace events; "
+              "open it in Perfetto or chrome://tracing).");
 
 namespace miniray {
 namespace {
@@ -30,9 +39,54 @@ constexpr char kUsage[] =
     "miniray: a small, faithful reimplementation of Ray's core.\n"
     "\n"
     "usage:\n"
-    "  miniray sim FILE [--seed=N] [--json]   run a scenario in the simulator\n"
+    "  miniray sim FILE [--seed=N] [--json] [--dot=F] [--svg=F] [--timeline=F]\n"
+    "      run a scenario in the simulator; optionally write its task graph\n"
+    "      (DOT, or SVG rendered by Graphviz) and its timeline\n"
     "\n"
     "Scenario files are described in docs/scenarios.md.";
+
+absl::Status WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+// Renders DOT to SVG with Graphviz's dot, reading the DOT from a file.
+absl::Status RenderSvg(const std::string& dot_text, const std::string& path) {
+  const std::string dot_path = path + ".dot.tmp";
+  absl::Status status = WriteFile(dot_path, dot_text);
+  if (!status.ok()) return status;
+  const std::string command =
+      absl::StrCat("dot -Tsvg '", dot_path, "' -o '", path, "'");
+  const int rc = std::system(command.c_str());
+  std::remove(dot_path.c_str());
+  if (rc != 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "Graphviz's dot failed to render ", path,
+        " (is graphviz installed? ./setup.sh installs it)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteTraceFiles(const TraceRecorder& trace) {
+  if (!FLAGS_dot.empty() || !FLAGS_svg.empty()) {
+    const std::string dot = ExportDot(trace);
+    if (!FLAGS_dot.empty()) {
+      absl::Status status = WriteFile(FLAGS_dot, dot);
+      if (!status.ok()) return status;
+    }
+    if (!FLAGS_svg.empty()) {
+      absl::Status status = RenderSvg(dot, FLAGS_svg);
+      if (!status.ok()) return status;
+    }
+  }
+  if (!FLAGS_timeline.empty()) {
+    return WriteFile(FLAGS_timeline, ExportTimeline(trace));
+  }
+  return absl::OkStatus();
+}
 
 int RunSim(const std::string& path) {
   absl::StatusOr<scenario::Scenario> loaded = scenario::LoadScenarioFile(path);
@@ -43,8 +97,17 @@ int RunSim(const std::string& path) {
   const uint64_t seed = FLAGS_seed != 0 ? FLAGS_seed
                         : loaded->has_seed() ? loaded->seed()
                                              : 1;
-  SimCluster cluster(*loaded, seed);
+  const bool trace =
+      !FLAGS_dot.empty() || !FLAGS_svg.empty() || !FLAGS_timeline.empty();
+  SimCluster cluster(*loaded, seed, trace);
   const RunSummary summary = cluster.Run();
+  if (trace) {
+    absl::Status written = WriteTraceFiles(*cluster.trace());
+    if (!written.ok()) {
+      std::cerr << "miniray: " << written.message() << "\n";
+      return kExitBadInput;
+    }
+  }
   if (FLAGS_json) {
     std::cout << SummaryToJson(summary) << "\n";
   } else {
@@ -104,7 +167,8 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "sim" && argc == 3) return miniray::RunSim(argv[2]);
   if (command == "sim") {
-    std::cerr << "usage: miniray sim FILE [--seed=N] [--json]\n";
+    std::cerr << "usage: miniray sim FILE [--seed=N] [--json] [--dot=F] "
+                 "[--svg=F] [--timeline=F]\n";
     return miniray::kExitBadInput;
   }
   std::cerr << "miniray: unknown command \"" << command << "\"\n\n"

@@ -51,6 +51,7 @@ class SimCluster {
   size_t num_nodes() const { return nodes_.size(); }
   Raylet& raylet(size_t index) { return *nodes_.at(index)->raylet; }
   CoreWorker& driver() { return *driver_; }
+  const GcsServer& gcs() const { return *gcs_; }
   // The run's task and object records; null unless tracing was asked for.
   const TraceRecorder* trace() const { return trace_.get(); }
 
