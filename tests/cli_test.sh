@@ -44,6 +44,15 @@ expect_run 2 "unknown command" frobnicate
 expect_run 2 "unknown flag --frob" sim scenarios/square_map.textproto --frob=1
 expect_run 2 'bad value for --seed: "abc"' sim scenarios/square_map.textproto --seed=abc
 
+# The task graph and timeline files.
+out_dir=${TEST_TMPDIR:-/tmp}
+expect_run 0 "result: 500500" sim scenarios/tree_reduce.textproto \
+  --dot="$out_dir/g.dot" --svg="$out_dir/g.svg" --timeline="$out_dir/t.json"
+grep -q '^digraph miniray {' "$out_dir/g.dot" || fail "no DOT graph written"
+grep -q '<svg' "$out_dir/g.svg" || fail "no SVG written"
+grep -q '"traceEvents"' "$out_dir/t.json" || fail "no timeline written"
+expect_run 2 "cannot write" sim scenarios/square_map.textproto --dot=/nonexistent/dir/g.dot
+
 # The same seed replays the same run; --seed overrides the file's seed.
 a=$("$miniray" sim scenarios/workload_mapreduce.textproto --json --seed=5)
 b=$("$miniray" sim scenarios/workload_mapreduce.textproto --json --seed=5)

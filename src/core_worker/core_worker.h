@@ -94,6 +94,8 @@ class CoreWorker {
     bool is_driver = false;
     int64_t max_inline_bytes = 100 * 1024;
     int max_pending_lease_requests = 10;
+    // Simulated time spent on each task before its function runs.
+    absl::Duration task_overhead = absl::ZeroDuration();
   };
 
   CoreWorker(CoreWorkerRuntime runtime, Options options);

@@ -34,7 +34,7 @@ void CoreWorker::RunSyntheticTask(const rpc::TaskSpec& spec,
                                 options_.worker_id, runtime_.clock.Now());
   }
   runtime_.clock.RunAfter(
-      absl::Nanoseconds(spec.synthetic_duration_ns()),
+      options_.task_overhead + absl::Nanoseconds(spec.synthetic_duration_ns()),
       [this, shared_spec, respond = std::move(respond)] {
         rpc::PushTaskReply reply;
         const TaskId task_id = FromProto(shared_spec->id());
@@ -98,6 +98,9 @@ void CoreWorker::Execute(std::shared_ptr<rpc::TaskSpec> shared_spec,
     if (runtime_.trace != nullptr) {
       runtime_.trace->TaskStarted(task_id, options_.node_id,
                                   options_.worker_id, runtime_.clock.Now());
+    }
+    if (options_.task_overhead > absl::ZeroDuration()) {
+      runtime_.executor.Sleep(options_.task_overhead);
     }
     rpc::ErrorInfo error;
     std::vector<std::string> args;

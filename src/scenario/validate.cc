@@ -287,6 +287,12 @@ void Validator::CheckConfig() {
                Sign::kPositive);
   check_.Duration(path.Field("worker_startup_time"),
                   config.worker_startup_time(), Sign::kNonNegative);
+  check_.Duration(path.Field("task_overhead"), config.task_overhead(),
+                  Sign::kNonNegative);
+  if (config.has_max_workers_per_node()) {
+    check_.AtLeastOne(path.Field("max_workers_per_node"),
+                      config.max_workers_per_node());
+  }
   if (config.has_max_pending_lease_requests()) {
     check_.AtLeastOne(path.Field("max_pending_lease_requests"),
                       config.max_pending_lease_requests());

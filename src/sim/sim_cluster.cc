@@ -104,6 +104,9 @@ void SimCluster::StartNodes() {
     options.spread_threshold =
         config.has_spread_threshold() ? config.spread_threshold() : 0.5;
     options.chunk_size = BytesOr(config.transfer_chunk_size(), 5 << 20);
+    if (config.has_max_workers_per_node()) {
+      options.max_workers = config.max_workers_per_node();
+    }
     SimNode* raw = node.get();
     node->raylet = std::make_unique<Raylet>(
         loop_, *network_, *node->rng, metrics_,
@@ -128,6 +131,8 @@ void SimCluster::LaunchWorker(SimNode& node, WorkerId id) {
     options.gcs_address = gcs_->address();
     options.max_inline_bytes =
         BytesOr(scenario_.config().max_inline_object_size(), 100 * 1024);
+    options.task_overhead = DurationOr(scenario_.config().task_overhead(),
+                                       absl::Microseconds(100));
     auto worker = std::make_unique<CoreWorker>(
         CoreWorkerRuntime{loop_, *network_, *executor_, node.raylet->store(),
                           metrics_, trace_.get()},
