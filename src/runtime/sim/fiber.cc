@@ -9,10 +9,33 @@
 
 #include "glog/logging.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#define MINIRAY_ASAN 1
+#endif
+
 namespace miniray {
 namespace {
 
 thread_local Fiber* current_fiber = nullptr;
+
+// AddressSanitizer must be told when execution moves to another stack, or
+// it mistakes the other stack's frames for overflows.
+void StartSwitch(void** fake_stack, const void* bottom, size_t size) {
+#ifdef MINIRAY_ASAN
+  __sanitizer_start_switch_fiber(fake_stack, bottom, size);
+#else
+  (void)fake_stack, (void)bottom, (void)size;
+#endif
+}
+
+void FinishSwitch(void* fake_stack, const void** bottom, size_t* size) {
+#ifdef MINIRAY_ASAN
+  __sanitizer_finish_switch_fiber(fake_stack, bottom, size);
+#else
+  (void)fake_stack, (void)bottom, (void)size;
+#endif
+}
 
 // Stacks are mmapped once and reused: a run may start millions of fibers.
 class StackPool {
@@ -74,6 +97,8 @@ Fiber::~Fiber() {
 void Fiber::Trampoline(unsigned int high, unsigned int low) {
   auto* fiber = reinterpret_cast<Fiber*>((static_cast<uintptr_t>(high) << 32) |
                                          static_cast<uintptr_t>(low));
+  FinishSwitch(nullptr, &fiber->caller_stack_bottom_,
+               &fiber->caller_stack_size_);
   try {
     fiber->body_();
   } catch (const std::exception& e) {
@@ -81,21 +106,31 @@ void Fiber::Trampoline(unsigned int high, unsigned int low) {
   }
   fiber->body_ = nullptr;
   fiber->finished_ = true;
-  // Returning switches to uc_link, the context that last resumed us.
+  // Returning switches to uc_link, the context that last resumed us; a null
+  // fake stack tells the sanitizer this stack is done.
+  StartSwitch(nullptr, fiber->caller_stack_bottom_, fiber->caller_stack_size_);
 }
 
 void Fiber::Resume() {
   CHECK(current_fiber == nullptr) << "a fiber cannot resume another fiber";
   CHECK(!finished_) << "resuming a finished fiber";
   current_fiber = this;
+  void* fake_stack = nullptr;
+  StartSwitch(&fake_stack, stack_, kStackBytes);
   PCHECK(swapcontext(&caller_, &context_) == 0);
+  FinishSwitch(fake_stack, nullptr, nullptr);
   current_fiber = nullptr;
 }
 
 void Fiber::Yield() {
   Fiber* self = current_fiber;
   CHECK(self != nullptr) << "Yield called outside a fiber";
+  void* fake_stack = nullptr;
+  StartSwitch(&fake_stack, self->caller_stack_bottom_,
+              self->caller_stack_size_);
   PCHECK(swapcontext(&self->context_, &self->caller_) == 0);
+  FinishSwitch(fake_stack, &self->caller_stack_bottom_,
+               &self->caller_stack_size_);
 }
 
 Fiber* Fiber::Current() { return current_fiber; }

@@ -46,6 +46,10 @@ class Fiber {
 
   std::function<void()> body_;
   void* stack_ = nullptr;
+  // AddressSanitizer is told about each switch (see fiber.cc); these are
+  // the stack of whoever resumed the fiber, and its fake stack.
+  const void* caller_stack_bottom_ = nullptr;
+  size_t caller_stack_size_ = 0;
   ucontext_t context_;
   ucontext_t caller_;
   bool finished_ = false;
