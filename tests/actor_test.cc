@@ -93,8 +93,17 @@ std::string PlacementProgram(const ProgramContext&) {
   } catch (const RayError& e) {
     missing = e.what();
   }
-  return absl::StrCat(same.id() == gpu.id(), " ", Get(same.Task(&Gpu::Ping).Remote()),
-                      " ", missing);
+  // A handle of the wrong class fails cleanly instead of calling into a Gpu.
+  ActorHandle<Log> wrong = GetActor<Log>("trainer");
+  std::string mismatch;
+  try {
+    Get(wrong.Task(&Log::CheckOrder).Remote());
+  } catch (const RayError& e) {
+    mismatch = e.what();
+  }
+  return absl::StrCat(same.id() == gpu.id(), " ",
+                      Get(same.Task(&Gpu::Ping).Remote()), " ", missing, " | ",
+                      mismatch);
 }
 MINIRAY_PROGRAM(test_placement, PlacementProgram);
 
@@ -159,7 +168,9 @@ TEST(ActorTest, PlacedWhereItsResourcesAreAndFoundByName) {
       "test_placement", &cluster);
   ASSERT_TRUE(summary.error.empty()) << summary.error;
   EXPECT_EQ(summary.result,
-            "1 1 ACTOR_DIED: no actor named \"nobody\"");
+            "1 1 ACTOR_DIED: no actor named \"nobody\" | TASK_FAILED: task "
+            "Log::CheckOrder raised: Log::CheckOrder is not a method of this "
+            "actor's class (miniray::(anonymous namespace)::Gpu)");
   std::vector<rpc::ActorInfo> actors = cluster->gcs().actor_manager().actors();
   ASSERT_EQ(actors.size(), 1u);
   EXPECT_EQ(actors[0].state(), rpc::ACTOR_ALIVE);

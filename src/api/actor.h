@@ -26,6 +26,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,14 @@ class ActorHandle {
 };
 
 namespace internal {
+
+// The readable name of class C (demangled), the key that ties an actor
+// class's factory to its methods.
+std::string Demangle(const char* mangled);
+template <typename C>
+std::string ClassName() {
+  return Demangle(typeid(C).name());
+}
 
 // Method names by the bytes of their member pointers.
 std::map<std::string, std::string>& MethodNames();
@@ -104,7 +113,7 @@ std::vector<std::string> InvokeMethod(C* instance, M method,
 template <typename C, typename M, typename R, typename... Params>
 bool RegisterMethod(const std::string& name, M method) {
   FunctionRegistry::Global().RegisterMethod(
-      name, [method](void* instance, const std::vector<std::string>& args) {
+      name, ClassName<C>(), [method](void* instance, const std::vector<std::string>& args) {
         return InvokeMethod<C, M, R, Params...>(
             static_cast<C*>(instance), method, args,
             std::index_sequence_for<Params...>());
@@ -137,7 +146,7 @@ std::shared_ptr<void> InvokeFactory(C* (*factory)(Params...),
 template <typename C, typename... Params>
 bool RegisterFactory(const std::string& name, C* (*factory)(Params...)) {
   FunctionRegistry::Global().RegisterFactory(
-      name, [factory](const std::vector<std::string>& args) {
+      name, ClassName<C>(), [factory](const std::vector<std::string>& args) {
         return InvokeFactory(factory, args,
                              std::index_sequence_for<Params...>());
       });

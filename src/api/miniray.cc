@@ -2,6 +2,10 @@
 
 #include "src/api/actor.h"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
+
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "src/rpc/convert.h"
@@ -27,6 +31,14 @@ std::map<const void*, std::string>& FunctionNames() {
   static auto* names = new std::map<const void*, std::string>();
   return *names;
 }
+std::string Demangle(const char* mangled) {
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string name = status == 0 && demangled != nullptr ? demangled : mangled;
+  std::free(demangled);
+  return name;
+}
+
 std::map<std::string, std::string>& MethodNames() {
   static auto* names = new std::map<std::string, std::string>();
   return *names;

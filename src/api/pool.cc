@@ -28,7 +28,8 @@ std::vector<std::string> RunInPool(void*, const std::vector<std::string>& args) 
 }
 
 const bool registered = [] {
-  FunctionRegistry::Global().RegisterMethod("PoolWorker::Run", &RunInPool);
+  FunctionRegistry::Global().RegisterMethod(
+      "PoolWorker::Run", internal::ClassName<PoolWorker>(), &RunInPool);
   return internal::RegisterFactory("CreatePoolWorker", &CreatePoolWorker);
 }();
 

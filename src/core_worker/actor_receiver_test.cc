@@ -20,11 +20,11 @@ std::vector<std::string>* log_calls = nullptr;
 
 const bool registered = [] {
   FunctionRegistry::Global().RegisterFactory(
-      "TestLog", [](const std::vector<std::string>&) {
+      "TestLog", "TestLog", [](const std::vector<std::string>&) {
         return std::make_shared<int>(0);
       });
   FunctionRegistry::Global().RegisterMethod(
-      "TestLog::Add",
+      "TestLog::Add", "TestLog",
       [](void*, const std::vector<std::string>& args) {
         log_calls->push_back(args.at(0));
         return std::vector<std::string>{"ok"};

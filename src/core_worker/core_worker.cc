@@ -239,6 +239,13 @@ void CoreWorker::FailTask(const rpc::TaskSpec& spec,
   }
   for (uint32_t i = 1; i <= spec.num_returns(); ++i) {
     const ObjectId id = ObjectId::ForReturn(task_id, i);
+    if (runtime_.trace != nullptr) {
+      ObjectTrace object;
+      object.id = id;
+      object.creator = task_id;
+      object.created = runtime_.clock.Now();
+      runtime_.trace->ObjectCreated(std::move(object));
+    }
     if (refs_.Find(id) == nullptr) continue;
     rpc::ObjectValue value;
     *value.mutable_error() = error;

@@ -175,6 +175,7 @@ class CoreWorker {
   // What the hosting worker knows of the actor it runs.
   struct HostedActor {
     std::shared_ptr<void> instance;
+    std::string actor_class;  // as registered with its factory
     std::map<WorkerId, uint64_t> next_seq;  // per caller, from 1
     // Calls that arrived ahead of their turn, by (caller, seq).
     std::map<std::pair<WorkerId, uint64_t>,

@@ -21,23 +21,28 @@ const RemoteFunction* FunctionRegistry::Find(absl::string_view name) const {
 }
 
 void FunctionRegistry::RegisterFactory(const std::string& name,
+                                       std::string actor_class,
                                        ActorFactory factory) {
-  CHECK(factories_.emplace(name, std::move(factory)).second)
+  CHECK(factories_
+            .emplace(name, Factory{std::move(actor_class), std::move(factory)})
+            .second)
       << "actor factory registered twice: " << name;
 }
 
-const ActorFactory* FunctionRegistry::FindFactory(absl::string_view name) const {
+const FunctionRegistry::Factory* FunctionRegistry::FindFactory(absl::string_view name) const {
   auto it = factories_.find(name);
   return it == factories_.end() ? nullptr : &it->second;
 }
 
 void FunctionRegistry::RegisterMethod(const std::string& name,
+                                      std::string actor_class,
                                       ActorMethod method) {
-  CHECK(methods_.emplace(name, std::move(method)).second)
+  CHECK(methods_.emplace(name, Method{std::move(actor_class), std::move(method)})
+            .second)
       << "actor method registered twice: " << name;
 }
 
-const ActorMethod* FunctionRegistry::FindMethod(absl::string_view name) const {
+const FunctionRegistry::Method* FunctionRegistry::FindMethod(absl::string_view name) const {
   auto it = methods_.find(name);
   return it == methods_.end() ? nullptr : &it->second;
 }

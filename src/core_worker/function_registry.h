@@ -37,15 +37,28 @@ class FunctionRegistry {
   // Null if no function has that name.
   const RemoteFunction* Find(absl::string_view name) const;
 
-  void RegisterFactory(const std::string& name, ActorFactory factory);
-  const ActorFactory* FindFactory(absl::string_view name) const;
-  void RegisterMethod(const std::string& name, ActorMethod method);
-  const ActorMethod* FindMethod(absl::string_view name) const;
+  // Factories and methods name the actor class they belong to (any stable
+  // key, such as typeid(C).name()), so that a method is never called on an
+  // instance of another class.
+  struct Factory {
+    std::string actor_class;
+    ActorFactory create;
+  };
+  struct Method {
+    std::string actor_class;
+    ActorMethod call;
+  };
+  void RegisterFactory(const std::string& name, std::string actor_class,
+                       ActorFactory factory);
+  const Factory* FindFactory(absl::string_view name) const;
+  void RegisterMethod(const std::string& name, std::string actor_class,
+                      ActorMethod method);
+  const Method* FindMethod(absl::string_view name) const;
 
  private:
   std::map<std::string, RemoteFunction, std::less<>> functions_;
-  std::map<std::string, ActorFactory, std::less<>> factories_;
-  std::map<std::string, ActorMethod, std::less<>> methods_;
+  std::map<std::string, Factory, std::less<>> factories_;
+  std::map<std::string, Method, std::less<>> methods_;
 };
 
 }  // namespace miniray

@@ -56,24 +56,34 @@ CoreWorker::Invoker CoreWorker::InvokerFor(const rpc::TaskSpec& spec) {
   const std::string name = spec.function();
   if (spec.actor_creation()) {
     return [this, name](const std::vector<std::string>& args) {
-      const ActorFactory* factory = FunctionRegistry::Global().FindFactory(name);
+      const FunctionRegistry::Factory* factory =
+          FunctionRegistry::Global().FindFactory(name);
       if (factory == nullptr) {
         throw std::invalid_argument(
             absl::StrCat("no actor class with factory \"", name, "\""));
       }
       hosted_ = std::make_unique<HostedActor>();
-      hosted_->instance = (*factory)(args);
+      hosted_->instance = factory->create(args);
+      hosted_->actor_class = factory->actor_class;
       return std::vector<std::string>();
     };
   }
   if (spec.has_actor_id()) {
     return [this, name](const std::vector<std::string>& args) {
-      const ActorMethod* method = FunctionRegistry::Global().FindMethod(name);
+      const FunctionRegistry::Method* method =
+          FunctionRegistry::Global().FindMethod(name);
       if (method == nullptr) {
         throw std::invalid_argument(
             absl::StrCat("no actor method named \"", name, "\""));
       }
-      return (*method)(hosted_->instance.get(), args);
+      // A handle of the wrong class (GetActor<C> with another C) must not
+      // call into an object of another type.
+      if (method->actor_class != hosted_->actor_class) {
+        throw std::invalid_argument(absl::StrCat(
+            name, " is not a method of this actor's class (",
+            hosted_->actor_class, ")"));
+      }
+      return method->call(hosted_->instance.get(), args);
     };
   }
   return [name](const std::vector<std::string>& args) {
