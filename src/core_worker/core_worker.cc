@@ -17,7 +17,7 @@ CoreWorker::CoreWorker(CoreWorkerRuntime runtime, Options options)
       }) {
   submitter_ = std::make_unique<TaskSubmitter>(
       endpoint_,
-      TaskSubmitter::Options{options_.raylet_address,
+      TaskSubmitter::Options{options_.raylet_address, options_.node_id,
                              options_.max_pending_lease_requests},
       [this](const rpc::TaskSpec& spec,
              absl::StatusOr<rpc::PushTaskReply> reply) {
@@ -35,6 +35,9 @@ CoreWorker::CoreWorker(CoreWorkerRuntime runtime, Options options)
   endpoint_.Handle<UpdateObjectLocation>([this](auto request, auto respond) {
     HandleUpdateObjectLocation(std::move(request), std::move(respond));
   });
+  endpoint_.Handle<NodeDied>([this](auto request, auto respond) {
+    HandleNodeDied(std::move(request), std::move(respond));
+  });
   raylets_[options_.node_id] = options_.raylet_address;
 }
 
@@ -42,10 +45,12 @@ CoreWorker::~CoreWorker() = default;
 
 absl::Status CoreWorker::Start() {
   absl::Status status = endpoint_.Start();
-  if (!status.ok() || options_.is_driver) return status;
+  if (!status.ok()) return status;
+  // A driver registers too, to hear about dead nodes.
   rpc::WorkerReadyRequest request;
   request.set_worker_id(options_.worker_id);
   request.set_address(endpoint_.address());
+  request.set_is_driver(options_.is_driver);
   endpoint_.Call<WorkerReady>(options_.raylet_address, request, nullptr);
   return absl::OkStatus();
 }
@@ -74,6 +79,7 @@ std::shared_ptr<rpc::TaskSpec> CoreWorker::NewTaskSpec(
   spec->set_name(options.name.empty() ? function : options.name);
   spec->set_synthetic_duration_ns(options.synthetic_duration_ns);
   spec->set_synthetic_output_bytes(options.synthetic_output_bytes);
+  spec->set_max_retries(options.max_retries);
   if (current_task_) *spec->mutable_parent() = ToProto(*current_task_);
   for (TaskArgument& arg : args) {
     rpc::TaskArg* proto = spec->add_args();
@@ -191,10 +197,10 @@ void CoreWorker::Dispatch(std::shared_ptr<rpc::TaskSpec> spec) {
 void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
                             absl::StatusOr<rpc::PushTaskReply> reply) {
   if (!reply.ok()) {
-    FailTask(spec, MakeError(rpc::WORKER_DIED,
-                             absl::StrCat("the worker running task ",
-                                          spec.name(), " failed: ",
-                                          reply.status().message())));
+    const std::string why =
+        absl::StrCat("the worker running task ", spec.name(), " (attempt ",
+                     spec.attempt() + 1, ") failed: ", reply.status().message());
+    if (!MaybeRetry(spec, why)) FailTask(spec, MakeError(rpc::WORKER_DIED, why));
     return;
   }
   ++runtime_.metrics.tasks_finished;
@@ -228,6 +234,22 @@ void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
     }
   }
   ReleaseArguments(spec);
+}
+
+bool CoreWorker::MaybeRetry(const rpc::TaskSpec& spec, const std::string& why) {
+  if (spec.attempt() >= spec.max_retries()) return false;
+  LOG(INFO) << why << "; retrying";
+  rpc::TaskSpec retry = spec;
+  retry.set_attempt(spec.attempt() + 1);
+  ++runtime_.metrics.tasks_retried;
+  submitter_->Submit(std::move(retry));
+  return true;
+}
+
+void CoreWorker::HandleNodeDied(rpc::NodeDiedRequest request,
+                                Respond<NodeDied> respond) {
+  respond(rpc::NodeDiedReply());
+  submitter_->OnNodeDied(request.node_id());
 }
 
 void CoreWorker::FailTask(const rpc::TaskSpec& spec,

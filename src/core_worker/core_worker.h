@@ -53,6 +53,8 @@ struct TaskArgument {
 struct TaskOptions {
   ResourceSet resources = ResourceSet::FromMap({{"CPU", 1}});
   int num_returns = 1;
+  // Times the task runs again if its worker or node dies (Ray's default 3).
+  int max_retries = 3;
   std::string name;
   // A synthetic task runs no code (see rpc::TaskSpec).
   int64_t synthetic_duration_ns = 0;
@@ -209,6 +211,9 @@ class CoreWorker {
   rpc::ErrorInfo FetchToLocalStore(const rpc::ObjectRefProto& ref);
   void HandleGetObjectLocations(rpc::GetObjectLocationsRequest request,
                                 Respond<GetObjectLocations> respond);
+  void HandleNodeDied(rpc::NodeDiedRequest request, Respond<NodeDied> respond);
+  // Runs the task again if its retry budget allows; returns whether it did.
+  bool MaybeRetry(const rpc::TaskSpec& spec, const std::string& why);
   void HandleUpdateObjectLocation(rpc::UpdateObjectLocationRequest request,
                                   Respond<UpdateObjectLocation> respond);
 

@@ -42,25 +42,32 @@ void TaskSubmitter::RequestLeases(const std::string& key) {
   while (state.pending_lease_requests < options_.max_pending_lease_requests &&
          state.pending_lease_requests < static_cast<int>(state.queue.size())) {
     ++state.pending_lease_requests;
-    RequestLease(key, options_.local_raylet, /*grant_or_reject=*/false);
+    RequestLease(key, options_.local_raylet, options_.local_node,
+                 /*grant_or_reject=*/false);
   }
 }
 
 void TaskSubmitter::RequestLease(const std::string& key, const Address& raylet,
-                                 bool grant_or_reject) {
+                                 NodeId node, bool grant_or_reject) {
   const KeyState& state = keys_.at(key);
   rpc::LeaseRequest request;
   *request.mutable_spec() = state.queue.front();
   request.set_grant_or_reject(grant_or_reject);
+  const uint64_t request_id = next_id_++;
+  lease_requests_[request_id] = LeaseRequestState{key, node};
   endpoint_.Call<RequestWorkerLease>(
       raylet, request,
-      [this, key, raylet](absl::StatusOr<rpc::LeaseReply> reply) {
-        OnLeaseReply(key, raylet, std::move(reply));
+      [this, request_id, raylet](absl::StatusOr<rpc::LeaseReply> reply) {
+        OnLeaseReply(request_id, raylet, std::move(reply));
       });
 }
 
-void TaskSubmitter::OnLeaseReply(const std::string& key, const Address& raylet,
+void TaskSubmitter::OnLeaseReply(uint64_t request_id, const Address& raylet,
                                  absl::StatusOr<rpc::LeaseReply> reply) {
+  auto pending = lease_requests_.find(request_id);
+  if (pending == lease_requests_.end()) return;  // given up: its node died
+  const std::string key = pending->second.key;
+  lease_requests_.erase(pending);
   KeyState& state = keys_.at(key);
   if (!reply.ok()) {
     --state.pending_lease_requests;
@@ -75,7 +82,8 @@ void TaskSubmitter::OnLeaseReply(const std::string& key, const Address& raylet,
       --state.pending_lease_requests;
       const rpc::LeaseGranted& granted = reply->granted();
       OnWorkerIdle(key, LeasedWorker{granted.lease_id(),
-                                     granted.worker_address(), raylet});
+                                     granted.worker_address(), raylet,
+                                     granted.node_id()});
       // A request came back: the bound has room for another, if tasks wait.
       if (keys_.count(key) > 0) RequestLeases(key);
       return;
@@ -87,7 +95,7 @@ void TaskSubmitter::OnLeaseReply(const std::string& key, const Address& raylet,
         return;
       }
       RequestLease(key, reply->spillback().raylet_address(),
-                   /*grant_or_reject=*/true);
+                   reply->spillback().node_id(), /*grant_or_reject=*/true);
       return;
     case rpc::LeaseReply::kInfeasible:
       --state.pending_lease_requests;
@@ -127,19 +135,54 @@ void TaskSubmitter::OnWorkerIdle(const std::string& key,
   state.queue.pop_front();
   request.set_lease_id(worker.lease_id);
   ++state.busy_workers;
-  auto spec = std::make_shared<rpc::TaskSpec>(request.spec());
+  const uint64_t push_id = next_id_++;
+  in_flight_[push_id] = InFlight{
+      key, std::make_shared<rpc::TaskSpec>(request.spec()), worker};
   endpoint_.Call<PushTask>(
       worker.address, request,
-      [this, key, worker, spec](absl::StatusOr<rpc::PushTaskReply> reply) {
-        --keys_.at(key).busy_workers;
-        const bool worker_ok = reply.ok();
-        on_done_(*spec, std::move(reply));
-        if (worker_ok) {
-          OnWorkerIdle(key, worker);
-        } else {
-          MaybeForget(key);
-        }
+      [this, push_id](absl::StatusOr<rpc::PushTaskReply> reply) {
+        OnPushReply(push_id, std::move(reply));
       });
+}
+
+void TaskSubmitter::OnPushReply(uint64_t push_id,
+                                absl::StatusOr<rpc::PushTaskReply> reply) {
+  auto it = in_flight_.find(push_id);
+  if (it == in_flight_.end()) return;  // given up: its node died
+  InFlight push = std::move(it->second);
+  in_flight_.erase(it);
+  --keys_.at(push.key).busy_workers;
+  const bool worker_ok = reply.ok();
+  on_done_(*push.spec, std::move(reply));
+  if (worker_ok) {
+    OnWorkerIdle(push.key, push.worker);
+  } else {
+    MaybeForget(push.key);
+  }
+}
+
+void TaskSubmitter::OnNodeDied(NodeId node) {
+  std::vector<uint64_t> requests, pushes;
+  for (const auto& [id, request] : lease_requests_) {
+    if (request.node == node) requests.push_back(id);
+  }
+  for (const auto& [id, push] : in_flight_) {
+    if (push.worker.node == node) pushes.push_back(id);
+  }
+  for (uint64_t id : requests) {
+    const std::string key = lease_requests_.at(id).key;
+    lease_requests_.erase(id);
+    --keys_.at(key).pending_lease_requests;
+    if (keys_.at(key).queue.empty()) {
+      MaybeForget(key);
+    } else {
+      RequestLeases(key);
+    }
+  }
+  for (uint64_t id : pushes) {
+    OnPushReply(id, absl::UnavailableError(
+                        absl::StrCat("node ", node, " died")));
+  }
 }
 
 void TaskSubmitter::MaybeForget(const std::string& key) {

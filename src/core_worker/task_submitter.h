@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 
+#include "src/common/ids.h"
 #include "src/proto/miniray.pb.h"
 #include "src/rpc/rpc_endpoint.h"
 
@@ -33,6 +34,7 @@ class TaskSubmitter {
 
   struct Options {
     Address local_raylet;
+    NodeId local_node = kNoNode;
     int max_pending_lease_requests = 10;
   };
 
@@ -45,11 +47,28 @@ class TaskSubmitter {
   // Tasks queued or running, for tests and summaries.
   size_t num_queued() const;
 
+  // A node died: lease requests sent to it are given up (and asked again
+  // elsewhere), and tasks running there end with an Unavailable error,
+  // which the owner may retry.
+  void OnNodeDied(NodeId node);
+
  private:
   struct LeasedWorker {
     uint64_t lease_id = 0;
     Address address;
     Address raylet_address;
+    NodeId node = kNoNode;
+  };
+  // A lease request waiting for its reply.
+  struct LeaseRequestState {
+    std::string key;
+    NodeId node = kNoNode;
+  };
+  // A task pushed to a leased worker, waiting for its reply.
+  struct InFlight {
+    std::string key;
+    std::shared_ptr<rpc::TaskSpec> spec;
+    LeasedWorker worker;
   };
   struct KeyState {
     std::deque<rpc::TaskSpec> queue;
@@ -59,10 +78,11 @@ class TaskSubmitter {
 
   static std::string SchedulingKey(const rpc::TaskSpec& spec);
   void RequestLeases(const std::string& key);
-  void RequestLease(const std::string& key, const Address& raylet,
+  void RequestLease(const std::string& key, const Address& raylet, NodeId node,
                     bool grant_or_reject);
-  void OnLeaseReply(const std::string& key, const Address& raylet,
+  void OnLeaseReply(uint64_t request_id, const Address& raylet,
                     absl::StatusOr<rpc::LeaseReply> reply);
+  void OnPushReply(uint64_t push_id, absl::StatusOr<rpc::PushTaskReply> reply);
   void FailQueued(const std::string& key, const rpc::ErrorInfo& error);
   void OnWorkerIdle(const std::string& key, const LeasedWorker& worker);
   void MaybeForget(const std::string& key);
@@ -73,6 +93,9 @@ class TaskSubmitter {
   OnTaskFailed on_failed_;
   // Ordered so that anything iterating it is deterministic.
   std::map<std::string, KeyState> keys_;
+  std::map<uint64_t, LeaseRequestState> lease_requests_;
+  std::map<uint64_t, InFlight> in_flight_;
+  uint64_t next_id_ = 1;
 };
 
 }  // namespace miniray

@@ -56,7 +56,7 @@ class TaskSubmitterTest : public ::testing::Test {
     EXPECT_TRUE(other_raylet_.Start().ok());
     EXPECT_TRUE(worker_.Start().ok());
     submitter_ = std::make_unique<TaskSubmitter>(
-        owner_, TaskSubmitter::Options{"n0:7000", 3},
+        owner_, TaskSubmitter::Options{"n0:7000", /*local_node=*/0, 3},
         [this](const rpc::TaskSpec& spec, absl::StatusOr<rpc::PushTaskReply>) {
           done_.push_back(spec.id().seq());
         },
@@ -144,6 +144,34 @@ TEST_F(TaskSubmitterTest, InfeasibleFailsEveryQueuedTask) {
   EXPECT_EQ(last_error_.type(), rpc::TASK_UNSCHEDULABLE);
   EXPECT_EQ(last_error_.message(), "no node has {GPU: 8}");
   EXPECT_EQ(submitter_->num_queued(), 0u);
+}
+
+TEST_F(TaskSubmitterTest, NodeDeathEndsItsTasksAndRetriesItsLeaseRequests) {
+  Submit(2);
+  RunAll();
+  ASSERT_EQ(requests_.size(), 2u);
+  // The lease comes from node 1 (the task runs there); node 0's raylet
+  // never answers the second request.
+  rpc::LeaseReply reply;
+  reply.mutable_granted()->set_lease_id(5);
+  reply.mutable_granted()->set_worker_address("n0:10001");
+  reply.mutable_granted()->set_node_id(1);
+  // Hold the push: the worker does not answer.
+  worker_.Handle<PushTask>(
+      [this](rpc::PushTaskRequest request, Respond<PushTask>) {
+        pushed_.push_back(request.spec().id().seq());
+      });
+  pending_.at(0)(std::move(reply));
+  RunAll();
+  ASSERT_EQ(pushed_.size(), 1u);
+  submitter_->OnNodeDied(1);
+  RunAll();
+  // The running task ended with an error its owner may retry.
+  ASSERT_EQ(done_.size(), 1u);
+  submitter_->OnNodeDied(0);
+  RunAll();
+  // The request to the dead local raylet was asked again.
+  EXPECT_EQ(requests_.size(), 3u);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "src/raylet/raylet.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -230,6 +231,7 @@ bool Raylet::TryGrant(uint64_t seq, QueuedLease& queued, int* workers_wanted) {
   lease.worker = *worker;
   lease.demand = queued.demand;
   lease.seq = seq;  // its arguments stay pinned until the lease ends
+  lease.owner_node = NodeOfWorker(queued.request.spec().owner_worker());
   allocated_.Add(queued.demand);
   UpdateAvailable();
   const uint64_t lease_id = next_lease_id_++;
@@ -316,6 +318,26 @@ void Raylet::UpdateAvailable() {
   ResourcesChanged();
 }
 
+void Raylet::ReclaimLeasesOf(NodeId dead_owner_node) {
+  std::vector<uint64_t> orphaned;
+  for (const auto& [id, lease] : leases_) {
+    if (lease.owner_node == dead_owner_node) orphaned.push_back(id);
+  }
+  std::sort(orphaned.begin(), orphaned.end());  // deterministic order
+  for (uint64_t id : orphaned) {
+    Lease lease = std::move(leases_.at(id));
+    leases_.erase(id);
+    ResourceSet held = lease.demand;
+    if (lease.blocked) held.Set("CPU", 0);
+    allocated_.Subtract(held);
+    dependencies_->Remove(lease.seq);
+  }
+  if (!orphaned.empty()) {
+    UpdateAvailable();
+    Dispatch();
+  }
+}
+
 void Raylet::HandleTaskBlocked(rpc::TaskBlockedRequest request,
                                Respond<TaskBlocked> respond) {
   respond(rpc::TaskBlockedReply());
@@ -339,6 +361,8 @@ void Raylet::HandleTaskBlocked(rpc::TaskBlockedRequest request,
 void Raylet::HandleWorkerReady(rpc::WorkerReadyRequest request,
                                Respond<WorkerReady> respond) {
   respond(rpc::WorkerReadyReply());
+  local_processes_.push_back(request.address());
+  if (request.is_driver()) return;
   ++metrics_.workers_started;
   pool_->OnWorkerReady(request.worker_id(), request.address());
   Dispatch();
@@ -382,8 +406,24 @@ void Raylet::HandleUpdateClusterView(rpc::ClusterViewUpdate update,
                                      Respond<UpdateClusterView> respond) {
   respond(rpc::ClusterViewAck());
   if (node_id_ == kNoNode) return;
+  std::vector<NodeId> died;
+  for (const rpc::NodeInfo& info : update.nodes()) {
+    const NodeView* known = view_.Find(info.node_id());
+    if (!info.alive() && known != nullptr && known->alive) {
+      died.push_back(info.node_id());
+    }
+  }
   view_.Apply(update);
   has_cluster_view_ = true;
+  for (NodeId node : died) {
+    LOG(INFO) << options_.node_name << ": node " << node << " died";
+    ReclaimLeasesOf(node);
+    rpc::NodeDiedRequest request;
+    request.set_node_id(node);
+    for (const Address& process : local_processes_) {
+      endpoint_.Call<NodeDied>(process, request, nullptr);
+    }
+  }
   if (!infeasible_.empty()) RetryInfeasible();
   SpillQueuedIfBetterElsewhere();
   Dispatch();

@@ -93,6 +93,8 @@ class Raylet {
     uint64_t seq = 0;  // the request's sequence number: its pinned arguments
     // The task blocked in Get: its CPUs are lent to other tasks.
     bool blocked = false;
+    // The node of the lease's owner: if it dies, the lease is reclaimed.
+    NodeId owner_node = kNoNode;
   };
 
   void RegisterHandlers();
@@ -129,6 +131,9 @@ class Raylet {
   NodeView& local() { return *view_.FindMutable(node_id_); }
   // Sets the local node's available resources to total minus allocated_.
   void UpdateAvailable();
+  // Frees the resources of a lease without taking its worker back (its
+  // worker may still be running the dead owner's task; it is not reused).
+  void ReclaimLeasesOf(NodeId dead_owner_node);
   void ResourcesChanged() { resources_changed_ = true; }
 
   Clock& clock_;
@@ -157,6 +162,8 @@ class Raylet {
   // available resources are then zero.
   ResourceSet allocated_;
   uint64_t next_lease_id_ = 1;
+  // Workers and drivers of this node, told when a node dies.
+  std::vector<Address> local_processes_;
 };
 
 }  // namespace miniray

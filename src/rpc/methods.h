@@ -37,6 +37,7 @@ MINIRAY_RPC(ObjectManager, PushChunk, PushChunkRequest, PushChunkReply);
 
 // Core worker: owner and executor.
 MINIRAY_RPC(CoreWorker, PushTask, PushTaskRequest, PushTaskReply);
+MINIRAY_RPC(CoreWorker, NodeDied, NodeDiedRequest, NodeDiedReply);
 MINIRAY_RPC(CoreWorker, GetObjectLocations, GetObjectLocationsRequest,
             GetObjectLocationsReply);
 MINIRAY_RPC(CoreWorker, UpdateObjectLocation, UpdateObjectLocationRequest,

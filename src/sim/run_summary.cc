@@ -95,6 +95,7 @@ absl::Status CheckExpectations(const scenario::Expect& expect,
       {"objects transferred", m.objects_transferred,
        expect.min_objects_transferred()},
       {"objects evicted", m.objects_evicted, expect.min_objects_evicted()},
+      {"tasks retried", m.tasks_retried, expect.min_tasks_retried()},
   };
   for (const auto& minimum : minimums) {
     if (minimum.got < minimum.want) {
