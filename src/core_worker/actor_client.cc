@@ -103,10 +103,13 @@ void CoreWorker::SendActorCalls(TaskId actor) {
     request.set_skip(call.skip);
     std::shared_ptr<rpc::TaskSpec> spec = call.spec;
     const bool skip = call.skip;
+    if (!skip) client.sent[spec->caller_seq()] = spec;
     endpoint_.Call<PushTask>(
         client.address, request,
-        [this, spec, skip](absl::StatusOr<rpc::PushTaskReply> reply) {
+        [this, actor, spec, skip](absl::StatusOr<rpc::PushTaskReply> reply) {
           if (skip) return;
+          // Already failed if the actor's node was declared dead.
+          if (actors_[actor].sent.erase(spec->caller_seq()) == 0) return;
           if (!reply.ok()) {
             FailTask(*spec, MakeError(rpc::ACTOR_DIED,
                                       absl::StrCat("the actor running ",
@@ -152,8 +155,24 @@ void CoreWorker::OnActorInfo(const rpc::ActorInfo& info) {
   ActorClient& client = actors_[actor];
   client.state = info.state();
   client.address = info.address();
+  client.node = info.state() == rpc::ACTOR_ALIVE ? info.node_id() : kNoNode;
   client.death = info.death();
   SendActorCalls(actor);
+}
+
+void CoreWorker::OnActorNodeDied(NodeId node) {
+  for (auto& [actor, client] : actors_) {
+    if (client.state != rpc::ACTOR_ALIVE || client.node != node) continue;
+    client.state = rpc::ACTOR_DEAD;
+    client.death = MakeError(
+        rpc::ACTOR_DIED, absl::StrCat("actor ", actor.ToString(),
+                                      " died with its node ", node));
+    std::map<uint64_t, std::shared_ptr<rpc::TaskSpec>> sent =
+        std::move(client.sent);
+    client.sent.clear();
+    for (auto& [seq, spec] : sent) FailTask(*spec, client.death);
+    SendActorCalls(actor);  // fails the calls not sent yet
+  }
 }
 
 std::optional<TaskId> CoreWorker::GetNamedActor(const std::string& name) {

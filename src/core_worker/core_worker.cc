@@ -250,6 +250,7 @@ void CoreWorker::HandleNodeDied(rpc::NodeDiedRequest request,
                                 Respond<NodeDied> respond) {
   respond(rpc::NodeDiedReply());
   submitter_->OnNodeDied(request.node_id());
+  OnActorNodeDied(request.node_id());
 }
 
 void CoreWorker::FailTask(const rpc::TaskSpec& spec,

@@ -168,11 +168,14 @@ class CoreWorker {
   struct ActorClient {
     rpc::ActorState state = rpc::ACTOR_PENDING;
     Address address;
+    NodeId node = kNoNode;
     rpc::ErrorInfo death;
     bool lookup_in_flight = false;
     uint64_t next_seq = 1;      // next sequence number to give a call
     uint64_t next_to_send = 1;  // calls are sent in sequence order
     std::map<uint64_t, ActorCall> calls;
+    // Calls sent and not yet answered, by sequence number.
+    std::map<uint64_t, std::shared_ptr<rpc::TaskSpec>> sent;
   };
   // What the hosting worker knows of the actor it runs.
   struct HostedActor {
@@ -225,6 +228,8 @@ class CoreWorker {
   void SendActorCalls(TaskId actor);
   void LookUpActor(TaskId actor);
   void OnActorInfo(const rpc::ActorInfo& info);
+  // The actors that lived on a dead node are dead: their calls fail.
+  void OnActorNodeDied(NodeId node);
 
   // ---- Executor side (task_executor.cc) ----
   void HandlePushTask(rpc::PushTaskRequest request, Respond<PushTask> respond);

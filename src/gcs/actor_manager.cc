@@ -23,6 +23,21 @@ std::vector<rpc::ActorInfo> GcsActorManager::actors() const {
   return out;
 }
 
+void GcsActorManager::OnNodeDied(uint32_t node) {
+  std::vector<TaskId> dead;
+  for (const auto& [id, actor] : actors_) {
+    if (actor.info.state() == rpc::ACTOR_ALIVE && actor.info.node_id() == node) {
+      dead.push_back(id);
+    }
+  }
+  for (TaskId id : dead) {
+    Settle(id, rpc::ACTOR_DEAD,
+           MakeError(rpc::ACTOR_DIED, absl::StrCat("actor ", id.ToString(),
+                                                   " died with its node ",
+                                                   node)));
+  }
+}
+
 void GcsActorManager::HandleCreateActor(rpc::CreateActorRequest request,
                                         Respond<CreateActor> respond) {
   const TaskId id = FromProto(request.spec().actor_id());

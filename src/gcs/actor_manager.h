@@ -31,6 +31,10 @@ class GcsActorManager {
   // All actors, by id.
   std::vector<rpc::ActorInfo> actors() const;
 
+  // The actors that lived on `node` are dead (miniray does not restart
+  // actors yet).
+  void OnNodeDied(uint32_t node);
+
  private:
   struct Actor {
     rpc::ActorInfo info;

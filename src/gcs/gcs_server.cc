@@ -96,6 +96,7 @@ void GcsServer::CheckHealth() {
     LOG(INFO) << "GCS: node " << node.name() << " (" << id
               << ") missed its heartbeats; declaring it dead";
     node.set_alive(false);
+    actor_manager_.OnNodeDied(id);
     if (!is_dirty_[id]) {
       is_dirty_[id] = true;
       dirty_.push_back(id);
