@@ -24,6 +24,8 @@ CoreWorker::CoreWorker(CoreWorkerRuntime runtime, Options options)
         OnTaskDone(spec, std::move(reply));
       },
       [this](const rpc::TaskSpec& spec, const rpc::ErrorInfo& error) {
+        // An argument that could not be fetched may be being rebuilt.
+        if (error.type() == rpc::OBJECT_LOST && RetryFromLineage(spec)) return;
         FailTask(spec, error);
       });
   endpoint_.Handle<PushTask>([this](auto request, auto respond) {
@@ -134,6 +136,7 @@ std::vector<ObjectId> CoreWorker::SubmitTask(const std::string& function,
   std::vector<ObjectId> returns = RegisterReturns(*spec);
   ++runtime_.metrics.tasks_submitted;
   TraceSubmitted(*spec, TaskKind::kNormal);
+  RecordLineage(*spec);
   ResolveAndSubmit(std::move(spec), std::move(ref_args));
   return returns;
 }
@@ -251,6 +254,7 @@ void CoreWorker::HandleNodeDied(rpc::NodeDiedRequest request,
   respond(rpc::NodeDiedReply());
   submitter_->OnNodeDied(request.node_id());
   OnActorNodeDied(request.node_id());
+  RecoverObjectsOf(request.node_id());
 }
 
 void CoreWorker::FailTask(const rpc::TaskSpec& spec,
@@ -286,6 +290,7 @@ void CoreWorker::ReleaseArguments(const rpc::TaskSpec& spec) {
 void CoreWorker::OnOutOfScope(ObjectId id,
                               const ReferenceCounter::Reference& ref) {
   memory_.Delete(id);
+  ReleaseLineage(id);
   if (!ref.owned) return;
   for (NodeId node : ref.locations) {
     auto raylet = raylets_.find(node);
@@ -305,6 +310,8 @@ std::vector<rpc::ObjectValue> CoreWorker::Get(
   if (blocks) NotifyBlocked(true);
   std::vector<rpc::ObjectValue> values;
   values.reserve(ids.size());
+  constexpr int kLostRereadsMax = 3;
+  int lost_rereads = 0;
   for (ObjectId id : ids) {
     std::unique_ptr<Event> ready = runtime_.executor.NewEvent();
     auto entry = std::make_shared<MemoryStore::Entry>();
@@ -316,7 +323,16 @@ std::vector<rpc::ObjectValue> CoreWorker::Get(
     });
     ready->Wait();
     *alive = false;
-    values.push_back(entry->in_plasma() ? ReadFromPlasma(id) : *entry->value);
+    rpc::ObjectValue value =
+        entry->in_plasma() ? ReadFromPlasma(id) : *entry->value;
+    // The copy was lost while we read it and is being rebuilt: wait again.
+    if (value.error().type() == rpc::OBJECT_LOST && refs_.Owns(id) &&
+        memory_.Get(id) == nullptr && lost_rereads < kLostRereadsMax) {
+      ++lost_rereads;
+      values.push_back(Get({id})[0]);
+      continue;
+    }
+    values.push_back(std::move(value));
   }
   if (blocks) NotifyBlocked(false);
   return values;

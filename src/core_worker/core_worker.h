@@ -217,6 +217,24 @@ class CoreWorker {
   void HandleNodeDied(rpc::NodeDiedRequest request, Respond<NodeDied> respond);
   // Runs the task again if its retry budget allows; returns whether it did.
   bool MaybeRetry(const rpc::TaskSpec& spec, const std::string& why);
+
+  // ---- Lineage reconstruction (reconstruction.cc) ----
+  // What the owner keeps to run a task again: its spec as submitted (with
+  // arguments still as references), while any of its returns is referenced.
+  struct Lineage {
+    std::shared_ptr<const rpc::TaskSpec> spec;
+    int live_returns = 0;
+  };
+  void RecordLineage(const rpc::TaskSpec& spec);
+  void ReleaseLineage(ObjectId id);
+  // Objects whose every copy was on `node`: rebuild them by running the
+  // tasks that made them again, or mark them lost.
+  void RecoverObjectsOf(NodeId node);
+  // Submits `task` again from its lineage; false if it cannot be rebuilt.
+  bool Reconstruct(TaskId task);
+  // A task whose argument could not be fetched runs again from its lineage
+  // (waiting for the argument to be rebuilt); false if no retries are left.
+  bool RetryFromLineage(const rpc::TaskSpec& spec);
   void HandleUpdateObjectLocation(rpc::UpdateObjectLocationRequest request,
                                   Respond<UpdateObjectLocation> respond);
 
@@ -260,6 +278,8 @@ class CoreWorker {
   uint64_t current_lease_ = 0;
   // Caller side: actors this process calls. Ordered for determinism.
   std::map<TaskId, ActorClient> actors_;
+  // Owner side: lineage of tasks whose returns are still referenced.
+  std::map<TaskId, Lineage> lineage_;
   // Executor side: the actor this worker hosts, if any.
   std::unique_ptr<HostedActor> hosted_;
   // Raylet addresses of nodes holding copies of owned objects.

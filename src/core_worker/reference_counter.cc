@@ -57,6 +57,18 @@ void ReferenceCounter::RemoveLocation(ObjectId id, NodeId node) {
   if (pos != locations.end() && *pos == node) locations.erase(pos);
 }
 
+std::vector<ObjectId> ReferenceCounter::RemoveNode(NodeId node) {
+  std::vector<ObjectId> lost;
+  for (auto& [id, ref] : refs_) {
+    auto pos = std::lower_bound(ref.locations.begin(), ref.locations.end(), node);
+    if (pos == ref.locations.end() || *pos != node) continue;
+    ref.locations.erase(pos);
+    if (ref.owned && ref.locations.empty()) lost.push_back(id);
+  }
+  std::sort(lost.begin(), lost.end());  // hash order must not leak out
+  return lost;
+}
+
 const ReferenceCounter::Reference* ReferenceCounter::Find(ObjectId id) const {
   auto it = refs_.find(id);
   return it == refs_.end() ? nullptr : &it->second;

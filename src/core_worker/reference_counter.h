@@ -53,6 +53,9 @@ class ReferenceCounter {
 
   void AddLocation(ObjectId id, NodeId node, int64_t size);
   void RemoveLocation(ObjectId id, NodeId node);
+  // Forgets `node` as a location of every object; returns the owned objects
+  // that had a copy there and now have none, sorted.
+  std::vector<ObjectId> RemoveNode(NodeId node);
   // Null if the object is not tracked (never known, or freed).
   const Reference* Find(ObjectId id) const;
 

@@ -96,6 +96,8 @@ absl::Status CheckExpectations(const scenario::Expect& expect,
        expect.min_objects_transferred()},
       {"objects evicted", m.objects_evicted, expect.min_objects_evicted()},
       {"tasks retried", m.tasks_retried, expect.min_tasks_retried()},
+      {"objects reconstructed", m.objects_reconstructed,
+       expect.min_objects_reconstructed()},
   };
   for (const auto& minimum : minimums) {
     if (minimum.got < minimum.want) {
