@@ -5,6 +5,7 @@
 // Exit status: 0 when the scenario ran and its expect block held; 1 when the
 // run broke an expectation (or the program failed); 2 for bad input (a
 // scenario that does not parse or validate, an unknown command or flag).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "glog/logging.h"
 #include "src/programs/program.h"
 #include "src/scenario/loader.h"
+#include "src/sim/fuzz.h"
 #include "src/sim/run_summary.h"
 #include "src/sim/sim_cluster.h"
 #include "src/trace/dot_export.h"
@@ -23,6 +25,11 @@
 
 DEFINE_uint64(seed, 0, "Seed of the run; 0 keeps the scenario's own seed.");
 DEFINE_bool(json, false, "Print the run summary as one JSON object.");
+DEFINE_int32(seeds, 100, "fuzz: how many seeds to run.");
+DEFINE_int32(max_faults, 2, "fuzz: the most node kills drawn for one seed.");
+DEFINE_string(planted_bug, "",
+              "fuzz: plant a bug the invariants must catch "
+              "(\"no_reconstruction\"), to test the fuzzer itself.");
 DEFINE_string(dot, "", "Write the run's task graph to this file (Graphviz DOT).");
 DEFINE_string(svg, "", "Render the task graph to this SVG file with Graphviz's dot.");
 DEFINE_string(timeline, "",
@@ -42,6 +49,9 @@ constexpr char kUsage[] =
     "  miniray sim FILE [--seed=N] [--json] [--dot=F] [--svg=F] [--timeline=F]\n"
     "      run a scenario in the simulator; optionally write its task graph\n"
     "      (DOT, or SVG rendered by Graphviz) and its timeline\n"
+    "  miniray fuzz FILE [--seeds=N] [--seed=FIRST] [--max_faults=K]\n"
+    "      run the scenario under N seeds, each with random node kills, and\n"
+    "      check invariants after every run; print how to replay a failure\n"
     "\n"
     "Scenario files are described in docs/scenarios.md.";
 
@@ -86,6 +96,39 @@ absl::Status WriteTraceFiles(const TraceRecorder& trace) {
     return WriteFile(FLAGS_timeline, ExportTimeline(trace));
   }
   return absl::OkStatus();
+}
+
+int RunFuzz(const std::string& path) {
+  absl::StatusOr<scenario::Scenario> loaded = scenario::LoadScenarioFile(path);
+  if (!loaded.ok()) {
+    std::cerr << "miniray: " << loaded.status().message() << "\n";
+    return kExitBadInput;
+  }
+  if (!FLAGS_planted_bug.empty() && FLAGS_planted_bug != "no_reconstruction") {
+    std::cerr << "miniray: unknown --planted_bug \"" << FLAGS_planted_bug
+              << "\" (known: no_reconstruction)\n";
+    return kExitBadInput;
+  }
+  FuzzOptions options;
+  options.seeds = std::max(1, FLAGS_seeds);
+  options.first_seed = FLAGS_seed != 0 ? FLAGS_seed : 1;
+  options.max_faults = std::max(0, FLAGS_max_faults);
+  options.disable_reconstruction = FLAGS_planted_bug == "no_reconstruction";
+  const FuzzReport report = Fuzz(*loaded, options);
+  for (const FuzzFailure& failure : report.failures) {
+    std::cout << "seed " << failure.seed << ": " << failure.violation
+              << "\n  faults: " << failure.faults
+              << "\n  replay: miniray fuzz " << path
+              << " --seeds=1 --seed=" << failure.seed
+              << " --max_faults=" << options.max_faults << "\n";
+  }
+  std::cout << "fuzz " << loaded->name() << ": " << report.runs << " runs ("
+            << report.runs_with_faults << " with faults, "
+            << report.programs_failed
+            << " failed as the faults explain), fault-free result \""
+            << report.baseline_result << "\": " << report.failures.size()
+            << " invariant violation(s)\n";
+  return report.failures.empty() ? 0 : kExitExpectationFailed;
 }
 
 int RunSim(const std::string& path) {
@@ -166,6 +209,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   if (command == "sim" && argc == 3) return miniray::RunSim(argv[2]);
+  if (command == "fuzz" && argc == 3) return miniray::RunFuzz(argv[2]);
   if (command == "sim") {
     std::cerr << "usage: miniray sim FILE [--seed=N] [--json] [--dot=F] "
                  "[--svg=F] [--timeline=F]\n";

@@ -155,13 +155,20 @@ void CoreWorker::ResolveAndSubmit(std::shared_ptr<rpc::TaskSpec> spec,
 }
 
 void CoreWorker::FinishResolution(std::shared_ptr<rpc::TaskSpec> spec,
-                                  const std::vector<ObjectId>&) {
+                                  const std::vector<ObjectId>& ref_args) {
+  // An argument lost with its node since it resolved is being rebuilt: wait
+  // for it again.
+  for (ObjectId id : ref_args) {
+    if (memory_.Get(id) == nullptr) {
+      ResolveAndSubmit(std::move(spec), ref_args);
+      return;
+    }
+  }
   // Inline small values; leave objects in a store as dependencies.
   for (rpc::TaskArg& arg : *spec->mutable_args()) {
     if (!arg.has_ref()) continue;
     const ObjectId id = FromProto(arg.ref().id());
     const MemoryStore::Entry* entry = memory_.Get(id);
-    CHECK(entry != nullptr) << "argument resolved but absent: " << id.ToString();
     if (!entry->in_plasma() && entry->value->error().type() != rpc::ERROR_NONE) {
       rpc::ErrorInfo error = entry->value->error();
       error.set_message(absl::StrCat("argument ", id.ToString(), " of task ",
@@ -200,6 +207,8 @@ void CoreWorker::Dispatch(std::shared_ptr<rpc::TaskSpec> spec) {
 void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
                             absl::StatusOr<rpc::PushTaskReply> reply) {
   if (!reply.ok()) {
+    // An argument was lost: run the task again once it is rebuilt.
+    if (absl::IsDataLoss(reply.status()) && RetryFromLineage(spec)) return;
     const std::string why =
         absl::StrCat("the worker running task ", spec.name(), " (attempt ",
                      spec.attempt() + 1, ") failed: ", reply.status().message());

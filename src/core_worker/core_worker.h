@@ -98,6 +98,8 @@ class CoreWorker {
     int max_pending_lease_requests = 10;
     // Simulated time spent on each task before its function runs.
     absl::Duration task_overhead = absl::ZeroDuration();
+    // A planted bug for testing the fuzzer: lost objects are never rebuilt.
+    bool disable_reconstruction = false;
   };
 
   CoreWorker(CoreWorkerRuntime runtime, Options options);

@@ -49,6 +49,7 @@ void CoreWorker::RecoverObjectsOf(NodeId node) {
 }
 
 bool CoreWorker::Reconstruct(TaskId task) {
+  if (options_.disable_reconstruction) return false;
   auto it = lineage_.find(task);
   if (it == lineage_.end()) return false;
   auto spec = std::make_shared<rpc::TaskSpec>(*it->second.spec);
@@ -70,7 +71,11 @@ bool CoreWorker::Reconstruct(TaskId task) {
 }
 
 bool CoreWorker::RetryFromLineage(const rpc::TaskSpec& failed) {
-  if (failed.attempt() >= failed.max_retries()) return false;
+  // Waiting for a lost argument to be rebuilt is not the task failing, so
+  // it has its own bound, not max_retries: each attempt waits for the
+  // argument's owner to rebuild it.
+  constexpr uint32_t kArgumentLossRetriesMax = 10;
+  if (failed.attempt() >= kArgumentLossRetriesMax) return false;
   auto it = lineage_.find(FromProto(failed.id()));
   if (it == lineage_.end()) return false;
   auto spec = std::make_shared<rpc::TaskSpec>(*it->second.spec);

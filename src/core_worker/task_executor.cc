@@ -117,6 +117,19 @@ void CoreWorker::Execute(std::shared_ptr<rpc::TaskSpec> shared_spec,
     for (const rpc::TaskArg& arg : spec.args()) {
       rpc::ObjectValue value =
           arg.has_ref() ? FetchArgument(arg.ref()) : arg.value();
+      if (arg.has_ref() && value.error().type() == rpc::OBJECT_LOST) {
+        // Not the task's fault: its owner may rebuild the argument and run
+        // the task again. Answer with a system error, not a result.
+        if (runtime_.trace != nullptr) {
+          runtime_.trace->TaskFinished(task_id, value.error(),
+                                       runtime_.clock.Now());
+        }
+        current_task_.reset();
+        current_lease_ = 0;
+        respond(absl::DataLossError(value.error().message()));
+        if (after) after();
+        return;
+      }
       if (value.error().type() != rpc::ERROR_NONE) {
         error = value.error();
         break;
@@ -221,7 +234,13 @@ rpc::ReturnObject CoreWorker::StoreReturn(ObjectId id, rpc::ObjectValue value) {
   StoredObject object;
   object.data = std::make_shared<const std::string>(std::move(*value.mutable_data()));
   object.synthetic_bytes = value.synthetic_bytes();
-  absl::Status status = runtime_.local_store.PutPrimary(id, std::move(object));
+  absl::Status status = runtime_.local_store.PutPrimary(id, object);
+  if (absl::IsAlreadyExists(status) && !runtime_.local_store.Contains(id)) {
+    // A pull of the lost copy holds a reservation for it here: the rebuilt
+    // primary copy takes its place (the pull sees it and stops).
+    runtime_.local_store.Free(id);
+    status = runtime_.local_store.PutPrimary(id, std::move(object));
+  }
   if (!status.ok() && !absl::IsAlreadyExists(status)) {
     rpc::ObjectValue failed;
     *failed.mutable_error() = MakeError(

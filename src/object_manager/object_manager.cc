@@ -53,7 +53,14 @@ void ObjectManager::LookUp(ObjectId id) {
 
 void ObjectManager::OnLocations(
     ObjectId id, absl::StatusOr<rpc::GetObjectLocationsReply> reply) {
-  if (!transfers_.contains(id)) return;  // freed meanwhile
+  auto transfer = transfers_.find(id);
+  if (transfer == transfers_.end()) return;  // freed meanwhile
+  // The object may have appeared here meanwhile (rebuilt by a task that ran
+  // on this node): the transfer is done.
+  if (store_.Contains(id)) {
+    Finish(id, rpc::ErrorInfo());
+    return;
+  }
   if (!reply.ok()) {
     Finish(id, MakeError(rpc::OWNER_DIED,
                          absl::StrCat("the owner of object ", id.ToString(),
@@ -245,6 +252,13 @@ void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
   transfer.synthetic_bytes += request.synthetic_bytes();
   if (transfer.chunks_received < transfer.num_chunks) return;
 
+  if (store_.Contains(id)) {
+    // A task on this node made the object again meanwhile (its primary copy
+    // replaced our reservation): the pulled copy is not needed.
+    transfer.created = false;
+    Finish(id, rpc::ErrorInfo());
+    return;
+  }
   StoredObject object;
   object.data = std::make_shared<const std::string>(std::move(transfer.data));
   object.synthetic_bytes = transfer.synthetic_bytes;

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "glog/logging.h"
 #include "src/api/miniray.h"
 #include "src/common/units.h"
 #include "src/programs/program.h"
@@ -61,11 +60,15 @@ std::string Workload(const ProgramContext& context) {
     tasks += stage.count();
   }
   for (const scenario::Stage& stage : workload.stage()) {
-    std::vector<ObjectRef<Blob>>& refs = outputs[stage.name()];
-    WaitResult<Blob> done = Wait(refs, refs.size());
-    CHECK(done.not_ready.empty());
-    for (const ObjectRef<Blob>& ref : done.ready) {
-      ThrowIfError(CurrentWorker().PeekError(ref.id()));
+    // An output lost with its node is not ready again until it is rebuilt:
+    // wait until every one is there at once.
+    std::vector<ObjectRef<Blob>> pending = outputs[stage.name()];
+    while (!pending.empty()) {
+      WaitResult<Blob> done = Wait(pending, pending.size());
+      for (const ObjectRef<Blob>& ref : done.ready) {
+        ThrowIfError(CurrentWorker().PeekError(ref.id()));
+      }
+      pending = std::move(done.not_ready);
     }
   }
   const size_t last = outputs[workload.stage().rbegin()->name()].size();

@@ -196,6 +196,7 @@ void SimCluster::RunProgram(RunSummary& summary) {
   options.raylet_address = head.raylet->address();
   options.gcs_address = gcs_->address();
   options.is_driver = true;
+  options.disable_reconstruction = disable_reconstruction_;
   options.max_inline_bytes =
       BytesOr(scenario_.config().max_inline_object_size(), 100 * 1024);
   if (scenario_.config().has_max_pending_lease_requests()) {

@@ -39,6 +39,9 @@ class SimCluster {
   // run records every task and object (see trace()).
   SimCluster(const scenario::Scenario& scenario, uint64_t seed,
              bool trace = false);
+
+  // Plants a bug (for testing the fuzzer): owners never rebuild lost objects.
+  void DisableReconstruction() { disable_reconstruction_ = true; }
   ~SimCluster();
 
   RunSummary Run();
@@ -82,6 +85,7 @@ class SimCluster {
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::unique_ptr<CoreWorker> driver_;
   std::unique_ptr<TraceRecorder> trace_;
+  bool disable_reconstruction_ = false;
 };
 
 }  // namespace miniray
