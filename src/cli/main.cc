@@ -2,9 +2,12 @@
 //
 //   miniray sim FILE [--seed=N] [--json]   run a scenario in the simulator
 //
-// Exit status: 0 when the scenario ran and its expect block held; 1 when the
-// run broke an expectation (or the program failed); 2 for bad input (a
-// scenario that does not parse or validate, an unknown command or flag).
+//   miniray fuzz FILE [--seeds=N] ...       swarm-test it with random faults
+//
+// Exit status: 0 when the scenario ran and its expect block held (for fuzz:
+// no invariant broke); 1 when the run broke an expectation (or the program
+// failed, or fuzz found a violation); 2 for bad input (a scenario that does
+// not parse or validate, an unknown command or flag).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
