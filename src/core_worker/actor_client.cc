@@ -176,44 +176,25 @@ void CoreWorker::OnActorNodeDied(NodeId node) {
 }
 
 std::optional<TaskId> CoreWorker::GetNamedActor(const std::string& name) {
-  std::unique_ptr<Event> done = runtime_.executor.NewEvent();
-  auto result = std::make_shared<std::optional<rpc::ActorInfo>>();
-  auto alive = std::make_shared<bool>(true);
-  Event* event = done.get();
   rpc::GetActorInfoRequest request;
   request.set_name(name);
-  endpoint_.Call<GetActorInfo>(
-      options_.gcs_address, request,
-      [result, event, alive](absl::StatusOr<rpc::GetActorInfoReply> reply) {
-        if (reply.ok() && reply->found()) *result = reply->actor();
-        if (*alive) event->Notify();
-      });
-  done->Wait();
-  *alive = false;
-  if (!result->has_value()) return std::nullopt;
-  const TaskId actor = FromProto((*result)->actor_id());
-  if ((*result)->state() != rpc::ACTOR_PENDING) OnActorInfo(**result);
+  absl::StatusOr<rpc::GetActorInfoReply> reply =
+      CallAndWait<GetActorInfo>(options_.gcs_address, request);
+  if (!reply.ok() || !reply->found()) return std::nullopt;
+  const TaskId actor = FromProto(reply->actor().actor_id());
+  if (reply->actor().state() != rpc::ACTOR_PENDING) OnActorInfo(reply->actor());
   return actor;
 }
 
 ResourceSet CoreWorker::ClusterResources() {
-  std::unique_ptr<Event> done = runtime_.executor.NewEvent();
-  auto total = std::make_shared<ResourceSet>();
-  auto alive = std::make_shared<bool>(true);
-  Event* event = done.get();
-  endpoint_.Call<GetAllNodes>(
-      options_.gcs_address, rpc::GetAllNodesRequest(),
-      [total, event, alive](absl::StatusOr<rpc::GetAllNodesReply> reply) {
-        if (reply.ok()) {
-          for (const rpc::NodeInfo& node : reply->nodes()) {
-            if (node.alive()) total->Add(ResourceSet::FromProto(node.total()));
-          }
-        }
-        if (*alive) event->Notify();
-      });
-  done->Wait();
-  *alive = false;
-  return *total;
+  absl::StatusOr<rpc::GetAllNodesReply> reply = CallAndWait<GetAllNodes>(
+      options_.gcs_address, rpc::GetAllNodesRequest());
+  ResourceSet total;
+  if (!reply.ok()) return total;
+  for (const rpc::NodeInfo& node : reply->nodes()) {
+    if (node.alive()) total.Add(ResourceSet::FromProto(node.total()));
+  }
+  return total;
 }
 
 }  // namespace miniray

@@ -363,27 +363,16 @@ rpc::ObjectValue CoreWorker::ReadFromPlasma(ObjectId id) {
 }
 
 rpc::ErrorInfo CoreWorker::FetchToLocalStore(const rpc::ObjectRefProto& ref) {
-  std::unique_ptr<Event> done = runtime_.executor.NewEvent();
-  auto result = std::make_shared<rpc::ErrorInfo>();
-  Event* event = done.get();
-  auto alive = std::make_shared<bool>(true);
   rpc::FetchObjectsRequest request;
   *request.add_refs() = ref;
-  endpoint_.Call<FetchObjects>(
-      options_.raylet_address, request,
-      [result, event, alive](absl::StatusOr<rpc::FetchObjectsReply> reply) {
-        if (!reply.ok()) {
-          *result = MakeError(rpc::OBJECT_LOST,
-                              absl::StrCat("the local raylet failed: ",
-                                           reply.status().message()));
-        } else if (reply->errors_size() > 0) {
-          *result = reply->errors(0);
-        }
-        if (*alive) event->Notify();
-      });
-  done->Wait();
-  *alive = false;
-  return *result;
+  absl::StatusOr<rpc::FetchObjectsReply> reply =
+      CallAndWait<FetchObjects>(options_.raylet_address, request);
+  if (!reply.ok()) {
+    return MakeError(rpc::OBJECT_LOST,
+                     absl::StrCat("the local raylet failed: ",
+                                  reply.status().message()));
+  }
+  return reply->errors_size() > 0 ? reply->errors(0) : rpc::ErrorInfo();
 }
 
 absl::StatusOr<ObjectId> CoreWorker::Put(rpc::ObjectValue value) {

@@ -194,6 +194,12 @@ class CoreWorker {
   using Invoker = std::function<std::vector<std::string>(
       const std::vector<std::string>& args)>;
 
+  // Calls `Method` at `to` and blocks the calling fiber/thread until the
+  // reply comes.
+  template <typename Method>
+  absl::StatusOr<typename Method::Reply> CallAndWait(
+      const Address& to, const typename Method::Request& request);
+
   // ---- Owner side (core_worker.cc) ----
   std::shared_ptr<rpc::TaskSpec> NewTaskSpec(const std::string& function,
                                              std::vector<TaskArgument> args,
@@ -287,6 +293,27 @@ class CoreWorker {
   // Raylet addresses of nodes holding copies of owned objects.
   absl::flat_hash_map<NodeId, Address> raylets_;
 };
+
+template <typename Method>
+absl::StatusOr<typename Method::Reply> CoreWorker::CallAndWait(
+    const Address& to, const typename Method::Request& request) {
+  struct Result {
+    absl::StatusOr<typename Method::Reply> reply =
+        absl::UnknownError("no reply");
+    Event* event = nullptr;  // null once the waiter has gone
+  };
+  std::unique_ptr<Event> done = runtime_.executor.NewEvent();
+  auto result = std::make_shared<Result>();
+  result->event = done.get();
+  endpoint_.Call<Method>(
+      to, request, [result](absl::StatusOr<typename Method::Reply> reply) {
+        result->reply = std::move(reply);
+        if (result->event != nullptr) result->event->Notify();
+      });
+  done->Wait();
+  result->event = nullptr;
+  return std::move(result->reply);
+}
 
 }  // namespace miniray
 
