@@ -7,7 +7,6 @@
 // The actor's method does no simulated work, so the simulated rate shows
 // what the message path costs in the model (latencies, one call at a time
 // on the actor), and the wall rate what the simulator costs per call.
-#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -17,8 +16,7 @@
 #include "glog/logging.h"
 #include "src/api/miniray.h"
 #include "src/programs/program.h"
-#include "src/scenario/loader.h"
-#include "src/sim/sim_cluster.h"
+#include "bench/bench_util.h"
 
 DEFINE_int64(calls, 20000, "Actor calls per run.");
 DEFINE_int32(callers, 8, "Caller tasks in the n:1 run.");
@@ -80,15 +78,9 @@ void RunOne(const std::string& program, const std::string& label) {
                                         FLAGS_calls, R"(" }
               arg { key: "callers" value: ")", FLAGS_callers, R"(" } }
   )");
-  absl::StatusOr<scenario::Scenario> s = scenario::ParseScenario(text, label);
-  CHECK(s.ok()) << s.status();
-  const auto start = std::chrono::steady_clock::now();
-  SimCluster cluster(*s, 1);
-  const RunSummary summary = cluster.Run();
-  const double wall_s = std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
-  CHECK(summary.error.empty()) << summary.error;
+  const TimedRun run = RunScenarioText(text, label);
+  const RunSummary& summary = run.summary;
+  const double wall_s = run.wall_s;
   const double calls = std::stod(summary.result);
   const double sim_s = absl::ToDoubleSeconds(summary.makespan);
   std::printf(
@@ -102,10 +94,7 @@ void RunOne(const std::string& program, const std::string& label) {
 }  // namespace miniray
 
 int main(int argc, char** argv) {
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
-  FLAGS_logtostderr = true;
-  FLAGS_minloglevel = 1;
-  google::InitGoogleLogging(argv[0]);
+  miniray::InitBench(&argc, &argv);
   miniray::RunOne("bench_actor_1to1", "1:1");
   miniray::RunOne("bench_actor_nto1",
                   absl::StrCat(FLAGS_callers, ":1"));

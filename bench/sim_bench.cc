@@ -9,14 +9,12 @@
 // outputs each. Prints one line per run.
 #include <sys/resource.h>
 
-#include <chrono>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
-#include "src/scenario/loader.h"
-#include "src/sim/sim_cluster.h"
+#include "bench/bench_util.h"
 
 DEFINE_int32(nodes, 0, "Nodes in the cluster; 0 runs the standard sizes.");
 DEFINE_int64(tasks, 0, "Map tasks of the workload.");
@@ -24,8 +22,8 @@ DEFINE_int64(tasks, 0, "Map tasks of the workload.");
 namespace miniray {
 namespace {
 
-scenario::Scenario MakeScenario(int nodes, int64_t tasks) {
-  const std::string text = absl::StrCat(R"(
+std::string MakeScenario(int nodes, int64_t tasks) {
+  return absl::StrCat(R"(
     name: "sim_bench"
     cluster {
       node { name: "head" resources { key: "CPU" value: 16 } }
@@ -41,10 +39,6 @@ scenario::Scenario MakeScenario(int nodes, int64_t tasks) {
     }
     max_time: "10h"
   )");
-  absl::StatusOr<scenario::Scenario> parsed =
-      scenario::ParseScenario(text, "sim_bench");
-  CHECK(parsed.ok()) << parsed.status();
-  return *parsed;
 }
 
 long PeakRssMiB() {
@@ -54,14 +48,9 @@ long PeakRssMiB() {
 }
 
 void RunOne(int nodes, int64_t tasks) {
-  const scenario::Scenario s = MakeScenario(nodes, tasks);
-  const auto start = std::chrono::steady_clock::now();
-  SimCluster cluster(s, /*seed=*/1);
-  const RunSummary summary = cluster.Run();
-  const double wall_s = std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
-  CHECK(summary.error.empty()) << summary.error;
+  const TimedRun run = RunScenarioText(MakeScenario(nodes, tasks), "sim_bench");
+  const RunSummary& summary = run.summary;
+  const double wall_s = run.wall_s;
   std::printf(
       "sim_bench nodes=%d tasks=%lld: %.2f s wall, %.0f tasks/s, "
       "makespan %.2f s virtual, %llu events, %llu messages, peak RSS %ld MiB\n",
@@ -77,10 +66,7 @@ void RunOne(int nodes, int64_t tasks) {
 }  // namespace miniray
 
 int main(int argc, char** argv) {
-  gflags::ParseCommandLineFlags(&argc, &argv, true);
-  FLAGS_logtostderr = true;
-  FLAGS_minloglevel = 1;
-  google::InitGoogleLogging(argv[0]);
+  miniray::InitBench(&argc, &argv);
   if (FLAGS_nodes > 0) {
     miniray::RunOne(FLAGS_nodes, FLAGS_tasks > 0 ? FLAGS_tasks : 100000);
     return 0;
