@@ -1,0 +1,95 @@
+// GrpcListener: one gRPC server, the receiving half of GrpcTransport.
+//
+// GrpcTransport makes one listener per address it listens on. The listener
+// serves the generic Transport service of transport.proto: it checks each
+// call's cluster token and envelope on gRPC's thread, then posts the request
+// to the event loop, where the component's handler runs. The handler's reply
+// callback may run on any thread; the first call counts (later ones are
+// ignored), and finishes the gRPC call:
+//
+//   auto listener = GrpcListener::Start("0.0.0.0:0", handler, loop,
+//                                       {.token = "s3cret"});
+//   if (!listener.ok()) return listener.status();
+//   Address bound = (*listener)->bound_address();   // "0.0.0.0:41234"
+//   ...
+//   (*listener)->Shutdown();
+//
+// Shutdown guarantees, once it returns: no handler starts any more (it is
+// sequenced on the loop), every call not yet replied to has finished with
+// Unavailable, later replies are ignored, and the port is released.
+// Thread-safe. Internal to the real runtime: components use GrpcTransport.
+#ifndef MINIRAY_RUNTIME_REAL_GRPC_LISTENER_H_
+#define MINIRAY_RUNTIME_REAL_GRPC_LISTENER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/server.h"
+#include "src/runtime/real/event_loop.h"
+#include "src/runtime/transport.h"
+
+namespace miniray {
+
+// The metadata key that carries the cluster token.
+inline constexpr char kTokenMetadataKey[] = "miniray-token";
+// Trailing metadata set when an error status came from the handler, not
+// from the transport: the caller passes those on unchanged.
+inline constexpr char kHandlerStatusMetadataKey[] = "miniray-handler-status";
+// Room for the envelope's own bytes (method name, framing) above the payload
+// limit, so that gRPC's limit never cuts a payload our own checks let pass.
+inline constexpr int64_t kEnvelopeSlackBytes = 64 * 1024;
+
+// Whether `given` equals `expected`, in time that depends only on their
+// lengths, so that timing a guess reveals nothing about the token.
+bool TokensEqual(absl::string_view given, absl::string_view expected);
+
+// The gRPC message size limit for a payload limit (gRPC takes an int).
+int GrpcMessageLimit(int64_t max_payload_bytes);
+
+class GrpcListener {
+ public:
+  struct Options {
+    // Calls must carry this token; empty accepts every call.
+    std::string token;
+    // Larger requests are refused by gRPC, larger replies by the listener.
+    int64_t max_message_bytes = 256 << 20;
+  };
+
+  // Binds `address` ("host:port"; port 0 picks a free port) and starts
+  // serving. AlreadyExists if the port is taken or cannot be bound.
+  static absl::StatusOr<std::unique_ptr<GrpcListener>> Start(
+      const Address& address, RequestHandler handler, EventLoop& loop,
+      const Options& options);
+
+  // Shuts down, as Shutdown.
+  ~GrpcListener();
+  GrpcListener(const GrpcListener&) = delete;
+  GrpcListener& operator=(const GrpcListener&) = delete;
+
+  // Stops serving; see the header comment. Idempotent, but not to be called
+  // from two threads at once, nor from a thread the loop is waiting for (it
+  // waits for the loop).
+  void Shutdown();
+
+  // The host asked for and the port bound, e.g. "127.0.0.1:41234".
+  const Address& bound_address() const { return bound_address_; }
+
+ private:
+  class Service;
+  struct Calls;
+
+  GrpcListener() = default;
+
+  std::shared_ptr<Calls> calls_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  Address bound_address_;
+  bool shut_down_ = false;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_RUNTIME_REAL_GRPC_LISTENER_H_

@@ -1,0 +1,278 @@
+#include "src/runtime/real/grpc_transport.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "glog/logging.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+#include "src/runtime/real/transport.grpc.pb.h"
+
+namespace miniray {
+namespace {
+
+// How soon a channel retries a destination that refused it. gRPC's default
+// starts at 1 s and grows to 120 s: a raylet that restarts would look down
+// for minutes. Fail-fast calls fail at once while the channel backs off.
+constexpr int kMinReconnectBackoffMs = 100;
+constexpr int kMaxReconnectBackoffMs = 2000;
+
+}  // namespace
+
+struct GrpcTransport::Channel {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<transport::Transport::Stub> stub;
+};
+
+// One call in flight. Lives until gRPC's callback for it has returned.
+struct GrpcTransport::OutgoingCall {
+  uint64_t id = 0;
+  grpc::ClientContext context;
+  transport::Envelope request;
+  transport::Envelope reply;
+  ReplyCallback on_reply;
+  Address from;
+  Address to;
+  uint64_t from_closes = 0;  // Close(from) count when the call was made
+};
+
+// The calls in flight and what their callbacks need. Shared with gRPC's
+// callbacks and the closures they post, which may outlive the transport.
+struct GrpcTransport::Calls {
+  explicit Calls(EventLoop& l) : loop(l) {}
+
+  // Runs on a gRPC thread when call `id` completes.
+  void Finish(uint64_t id, const grpc::Status& status,
+              const std::shared_ptr<Calls>& self);
+  uint64_t CloseCount(const Address& address)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    auto it = closes.find(address);
+    return it == closes.end() ? 0 : it->second;
+  }
+
+  EventLoop& loop;
+  absl::Mutex mu;
+  bool shutting_down ABSL_GUARDED_BY(mu) = false;
+  uint64_t next_id ABSL_GUARDED_BY(mu) = 1;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<OutgoingCall>> pending
+      ABSL_GUARDED_BY(mu);
+  // Calls started and whose callback has not yet returned; the destructor
+  // waits for zero.
+  int64_t in_flight ABSL_GUARDED_BY(mu) = 0;
+  // How often each address was closed: a reply to a call made before its
+  // `from` closed is dropped, as the component that made it may be gone.
+  absl::flat_hash_map<Address, uint64_t> closes ABSL_GUARDED_BY(mu);
+};
+
+namespace {
+
+absl::StatusOr<std::string> ToResult(grpc::ClientContext& context,
+                                     const grpc::Status& status,
+                                     transport::Envelope& reply,
+                                     absl::string_view method,
+                                     absl::string_view to) {
+  if (status.ok()) return std::move(*reply.mutable_payload());
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  const auto& trailers = context.GetServerTrailingMetadata();
+  if (trailers.find(kHandlerStatusMetadataKey) != trailers.end()) {
+    return absl::Status(code, status.error_message());
+  }
+  return absl::Status(
+      code, absl::StrCat(method, " to ", to, ": ", status.error_message()));
+}
+
+}  // namespace
+
+void GrpcTransport::Calls::Finish(uint64_t id, const grpc::Status& status,
+                                  const std::shared_ptr<Calls>& self) {
+  std::shared_ptr<OutgoingCall> call;
+  {
+    absl::MutexLock lock(&mu);
+    auto it = pending.find(id);
+    CHECK(it != pending.end()) << "a gRPC call completed twice";
+    call = std::move(it->second);
+    pending.erase(it);
+  }
+  if (call->on_reply) {
+    absl::StatusOr<std::string> result = ToResult(
+        call->context, status, call->reply, call->request.method(), call->to);
+    loop.Post([self, from = std::move(call->from), closes = call->from_closes,
+               on_reply = std::move(call->on_reply),
+               result = std::move(result)]() mutable {
+      {
+        absl::MutexLock lock(&self->mu);
+        if (self->CloseCount(from) != closes) return;
+      }
+      on_reply(std::move(result));
+    });
+  }
+  call.reset();
+  absl::MutexLock lock(&mu);
+  --in_flight;  // the last touch: the transport may be gone after this
+}
+
+GrpcTransport::GrpcTransport(EventLoop& loop, Options options)
+    : loop_(loop),
+      options_(std::move(options)),
+      calls_(std::make_shared<Calls>(loop)) {
+  CHECK(!options_.token.empty() || options_.insecure_no_token)
+      << "GrpcTransport needs a cluster token (or insecure_no_token)";
+  CHECK_GT(options_.max_message_bytes, 0);
+}
+
+GrpcTransport::~GrpcTransport() {
+  std::vector<std::unique_ptr<GrpcListener>> listeners;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [address, listener] : listeners_) {
+      listeners.push_back(std::move(listener));
+    }
+    listeners_.clear();
+  }
+  // Servers first: loopback calls to them then fail fast with Unavailable.
+  for (auto& listener : listeners) listener->Shutdown();
+  std::vector<std::shared_ptr<OutgoingCall>> outstanding;
+  {
+    absl::MutexLock lock(&calls_->mu);
+    calls_->shutting_down = true;
+    for (auto& [id, call] : calls_->pending) outstanding.push_back(call);
+  }
+  for (auto& call : outstanding) call->context.TryCancel();
+  outstanding.clear();
+  absl::MutexLock lock(&calls_->mu);
+  calls_->mu.Await(absl::Condition(
+      +[](int64_t* in_flight) { return *in_flight == 0; }, &calls_->in_flight));
+}
+
+absl::Status GrpcTransport::Listen(const Address& address,
+                                   RequestHandler handler) {
+  return ListenAndGetAddress(address, std::move(handler)).status();
+}
+
+absl::StatusOr<Address> GrpcTransport::ListenAndGetAddress(
+    const Address& address, RequestHandler handler) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (listeners_.contains(address) || bound_.contains(address)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("something already listens on ", address));
+    }
+  }
+  absl::StatusOr<std::unique_ptr<GrpcListener>> listener =
+      GrpcListener::Start(address, std::move(handler), loop_,
+                          {.token = options_.token,
+                           .max_message_bytes = options_.max_message_bytes});
+  if (!listener.ok()) return listener.status();
+  Address bound = (*listener)->bound_address();
+  absl::MutexLock lock(&mu_);
+  if (address != bound) bound_[address] = bound;
+  listeners_[bound] = *std::move(listener);
+  return bound;
+}
+
+void GrpcTransport::Close(const Address& address) {
+  std::unique_ptr<GrpcListener> listener;
+  Address bound = address;
+  {
+    absl::MutexLock lock(&mu_);
+    auto alias = bound_.find(address);
+    if (alias != bound_.end()) {
+      bound = alias->second;
+      bound_.erase(alias);
+    }
+    auto it = listeners_.find(bound);
+    if (it != listeners_.end()) {
+      listener = std::move(it->second);
+      listeners_.erase(it);
+    }
+    absl::erase_if(bound_,
+                   [&](const auto& entry) { return entry.second == bound; });
+  }
+  // Counted on the loop, so that no reply callback is running meanwhile.
+  auto count_close = [&] {
+    absl::MutexLock lock(&calls_->mu);
+    ++calls_->closes[address];
+    if (bound != address) ++calls_->closes[bound];
+  };
+  if (!loop_.RunAndWait(count_close)) count_close();
+  if (listener != nullptr) listener->Shutdown();
+}
+
+GrpcTransport::Channel* GrpcTransport::ChannelFor(const Address& to) {
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<Channel>& slot = channels_[to];
+  if (slot == nullptr) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(GrpcMessageLimit(options_.max_message_bytes));
+    args.SetMaxSendMessageSize(GrpcMessageLimit(options_.max_message_bytes));
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kMinReconnectBackoffMs);
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kMinReconnectBackoffMs);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
+    slot = std::make_unique<Channel>();
+    slot->channel =
+        grpc::CreateCustomChannel(to, grpc::InsecureChannelCredentials(), args);
+    slot->stub = transport::Transport::NewStub(slot->channel);
+  }
+  return slot.get();
+}
+
+void GrpcTransport::FailNow(ReplyCallback on_reply, absl::Status status) {
+  if (!on_reply) return;
+  loop_.Post([on_reply = std::move(on_reply), status = std::move(status)] {
+    on_reply(status);
+  });
+}
+
+void GrpcTransport::Call(const Address& from, const Address& to,
+                         absl::string_view method, std::string request,
+                         const CallOptions& options, ReplyCallback on_reply) {
+  if (method.empty()) {
+    FailNow(std::move(on_reply), absl::InvalidArgumentError(absl::StrCat(
+                                     "a call to ", to, " without a method")));
+    return;
+  }
+  if (static_cast<int64_t>(request.size()) > options_.max_message_bytes) {
+    FailNow(std::move(on_reply),
+            absl::ResourceExhaustedError(absl::StrCat(
+                method, " to ", to, ": the request of ", request.size(),
+                " bytes exceeds the transport's max message size of ",
+                options_.max_message_bytes, " bytes")));
+    return;
+  }
+  auto call = std::make_shared<OutgoingCall>();
+  call->request.set_method(std::string(method));
+  call->request.set_payload(std::move(request));
+  call->on_reply = std::move(on_reply);
+  call->from = from;
+  call->to = to;
+  if (!options_.token.empty()) {
+    call->context.AddMetadata(kTokenMetadataKey, options_.token);
+  }
+  if (options.timeout != absl::InfiniteDuration()) {
+    call->context.set_deadline(
+        absl::ToChronoTime(absl::Now() + options.timeout));
+  }
+  Channel* channel = ChannelFor(to);
+  {
+    absl::MutexLock lock(&calls_->mu);
+    if (calls_->shutting_down) {
+      FailNow(std::move(call->on_reply),
+              absl::CancelledError("the transport is shutting down"));
+      return;
+    }
+    call->id = calls_->next_id++;
+    call->from_closes = calls_->CloseCount(from);
+    calls_->pending.emplace(call->id, call);
+    ++calls_->in_flight;
+  }
+  channel->stub->async()->Call(
+      &call->context, &call->request, &call->reply,
+      [calls = calls_, id = call->id](grpc::Status status) {
+        calls->Finish(id, status, calls);
+      });
+}
+
+}  // namespace miniray
