@@ -187,6 +187,18 @@ class ActorCreator {
     options_.name = std::move(name);
     return *this;
   }
+  // Times the GCS restarts the actor after its worker dies (-1: always;
+  // default 0, as Ray's max_restarts). The constructor rebuilds its state.
+  ActorCreator& SetMaxRestarts(int max_restarts) {
+    options_.max_restarts = max_restarts;
+    return *this;
+  }
+  // Times a method call is sent again after the actor's worker died (-1:
+  // always; default 0, as Ray's max_task_retries).
+  ActorCreator& SetMaxTaskRetries(int max_task_retries) {
+    options_.max_task_retries = max_task_retries;
+    return *this;
+  }
   template <typename... Args>
   ActorHandle<C> Remote(Args&&... args) {
     static_assert(sizeof...(Args) == sizeof...(Params),

@@ -110,6 +110,16 @@ class TaskCaller {
     options_.name = std::move(name);
     return *this;
   }
+  // Times a call runs again if its worker or node dies; default 3 (Ray's).
+  TaskCaller& SetMaxRetries(int max_retries) {
+    options_.max_retries = max_retries;
+    return *this;
+  }
+  // Retry also when the function throws (Ray's retry_exceptions=True).
+  TaskCaller& SetRetryExceptions(bool retry) {
+    options_.retry_exceptions = retry;
+    return *this;
+  }
 
   template <typename... Args>
   ObjectRef<R> Remote(Args&&... args) {

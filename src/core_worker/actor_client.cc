@@ -1,5 +1,6 @@
 // The caller half of actors: creating them through the GCS, and sending
 // method calls straight to the actor's worker in the order they were made.
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,6 +24,8 @@ TaskId CoreWorker::CreateActor(const std::string& factory,
   spec->set_actor_creation(true);
   *spec->mutable_actor_id() = spec->id();
   spec->set_actor_name(options.name);
+  spec->set_max_restarts(options.max_restarts);
+  spec->set_max_task_retries(options.max_task_retries);
   actors_[actor];  // pending until the GCS answers
   TraceSubmitted(*spec, TaskKind::kActorCreation);
   ResolveAndSubmit(std::move(spec), std::move(ref_args));
@@ -84,7 +87,8 @@ void CoreWorker::OnActorCallReady(std::shared_ptr<rpc::TaskSpec> spec,
 
 void CoreWorker::SendActorCalls(TaskId actor) {
   ActorClient& client = actors_[actor];
-  if (client.state == rpc::ACTOR_PENDING) {
+  if (client.state == rpc::ACTOR_PENDING ||
+      client.state == rpc::ACTOR_RESTARTING) {
     if (!client.calls.empty()) LookUpActor(actor);
     return;
   }
@@ -101,6 +105,7 @@ void CoreWorker::SendActorCalls(TaskId actor) {
     rpc::PushTaskRequest request;
     *request.mutable_spec() = *call.spec;
     request.set_skip(call.skip);
+    request.set_caller_seq_start(client.seq_start);
     std::shared_ptr<rpc::TaskSpec> spec = call.spec;
     const bool skip = call.skip;
     if (!skip) client.sent[spec->caller_seq()] = spec;
@@ -108,13 +113,18 @@ void CoreWorker::SendActorCalls(TaskId actor) {
         client.address, request,
         [this, actor, spec, skip](absl::StatusOr<rpc::PushTaskReply> reply) {
           if (skip) return;
-          // Already failed if the actor's node was declared dead.
+          // Already dealt with if the actor's node was declared dead.
           if (actors_[actor].sent.erase(spec->caller_seq()) == 0) return;
-          if (!reply.ok()) {
+          if (absl::IsAlreadyExists(reply.status())) {
             FailTask(*spec, MakeError(rpc::ACTOR_DIED,
-                                      absl::StrCat("the actor running ",
-                                                   spec->name(), " failed: ",
+                                      absl::StrCat("the call ", spec->name(),
+                                                   " ran but its reply was "
+                                                   "lost: ",
                                                    reply.status().message())));
+            return;
+          }
+          if (!reply.ok()) {
+            OnActorCallFailed(actor, spec, std::string(reply.status().message()));
             return;
           }
           OnTaskDone(*spec, std::move(reply));
@@ -122,14 +132,53 @@ void CoreWorker::SendActorCalls(TaskId actor) {
   }
 }
 
+void CoreWorker::OnActorCallFailed(TaskId actor,
+                                   std::shared_ptr<rpc::TaskSpec> spec,
+                                   const std::string& why) {
+  ActorClient& client = actors_[actor];
+  const uint64_t seq = spec->caller_seq();
+  const int max = client.max_task_retries;
+  ActorCall& call = client.calls[seq];
+  call.resolved = true;
+  if (max < 0 || spec->attempt() < static_cast<uint32_t>(max)) {
+    LOG(INFO) << "actor call " << spec->name() << " failed (" << why
+              << "); sending it again once the actor is back";
+    auto retry = std::make_shared<rpc::TaskSpec>(*spec);
+    retry->set_attempt(spec->attempt() + 1);
+    ++runtime_.metrics.tasks_retried;
+    call.spec = std::move(retry);
+  } else {
+    FailTask(*spec, MakeError(
+                        rpc::ACTOR_DIED,
+                        absl::StrCat("the actor running ", spec->name(),
+                                     " failed: ", why, "; ",
+                                     max == 0 ? "the call may not be retried "
+                                                "(max_task_retries 0)"
+                                              : absl::StrCat(
+                                                    "the call was sent ",
+                                                    max + 1, " times, its "
+                                                    "max_task_retries + 1"))));
+    // Only the sequence advances, so that later calls are not held up.
+    call.spec = std::move(spec);
+    call.skip = true;
+  }
+  client.next_to_send = std::min(client.next_to_send, seq);
+  if (client.state == rpc::ACTOR_ALIVE) client.state = rpc::ACTOR_RESTARTING;
+  SendActorCalls(actor);
+}
+
 void CoreWorker::LookUpActor(TaskId actor) {
   ActorClient& client = actors_[actor];
-  // The creator hears from its CreateActor call; others ask the GCS.
-  if (client.lookup_in_flight || actor.worker == options_.worker_id) return;
+  // The creator hears of the creation from its CreateActor call; anyone
+  // asks the GCS about a restart.
+  const bool restart = client.state == rpc::ACTOR_RESTARTING;
+  if (client.lookup_in_flight) return;
+  if (!restart && actor.worker == options_.worker_id) return;
   client.lookup_in_flight = true;
   rpc::GetActorInfoRequest request;
   *request.mutable_actor_id() = ToProto(actor);
   request.set_wait_until_created(true);
+  if (restart) request.set_min_num_restarts(client.num_restarts + 1);
   endpoint_.Call<GetActorInfo>(
       options_.gcs_address, request,
       [this, actor](absl::StatusOr<rpc::GetActorInfoReply> reply) {
@@ -153,25 +202,36 @@ void CoreWorker::LookUpActor(TaskId actor) {
 void CoreWorker::OnActorInfo(const rpc::ActorInfo& info) {
   const TaskId actor = FromProto(info.actor_id());
   ActorClient& client = actors_[actor];
+  if (client.state == rpc::ACTOR_DEAD) return;  // death is final
+  client.max_task_retries = info.max_task_retries();
+  if (info.state() == rpc::ACTOR_ALIVE) {
+    if (info.num_restarts() < client.num_restarts) return;  // stale
+    if (info.num_restarts() > client.num_restarts) {
+      // A new incarnation: it numbers this caller's calls from here.
+      client.seq_start = client.next_to_send;
+      client.num_restarts = info.num_restarts();
+    }
+    client.address = info.address();
+    client.node = info.node_id();
+  } else if (info.state() == rpc::ACTOR_DEAD) {
+    client.address.clear();
+    client.node = kNoNode;
+    client.death = info.death();
+  }
   client.state = info.state();
-  client.address = info.address();
-  client.node = info.state() == rpc::ACTOR_ALIVE ? info.node_id() : kNoNode;
-  client.death = info.death();
   SendActorCalls(actor);
 }
 
 void CoreWorker::OnActorNodeDied(NodeId node) {
   for (auto& [actor, client] : actors_) {
     if (client.state != rpc::ACTOR_ALIVE || client.node != node) continue;
-    client.state = rpc::ACTOR_DEAD;
-    client.death = MakeError(
-        rpc::ACTOR_DIED, absl::StrCat("actor ", actor.ToString(),
-                                      " died with its node ", node));
     std::map<uint64_t, std::shared_ptr<rpc::TaskSpec>> sent =
         std::move(client.sent);
     client.sent.clear();
-    for (auto& [seq, spec] : sent) FailTask(*spec, client.death);
-    SendActorCalls(actor);  // fails the calls not sent yet
+    client.state = rpc::ACTOR_RESTARTING;
+    const std::string why = absl::StrCat("its node ", node, " died");
+    for (auto& [seq, spec] : sent) OnActorCallFailed(actor, spec, why);
+    SendActorCalls(actor);  // asks the GCS what became of the actor
   }
 }
 

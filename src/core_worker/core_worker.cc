@@ -82,6 +82,7 @@ std::shared_ptr<rpc::TaskSpec> CoreWorker::NewTaskSpec(
   spec->set_synthetic_duration_ns(options.synthetic_duration_ns);
   spec->set_synthetic_output_bytes(options.synthetic_output_bytes);
   spec->set_max_retries(options.max_retries);
+  spec->set_retry_exceptions(options.retry_exceptions);
   if (current_task_) *spec->mutable_parent() = ToProto(*current_task_);
   for (TaskArgument& arg : args) {
     rpc::TaskArg* proto = spec->add_args();
@@ -216,7 +217,14 @@ void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
     return;
   }
   ++runtime_.metrics.tasks_finished;
-  if (reply->application_error()) ++runtime_.metrics.tasks_failed;
+  if (reply->application_error()) {
+    if (spec.retry_exceptions() &&
+        MaybeRetry(spec, absl::StrCat("task ", spec.name(), " (attempt ",
+                                      spec.attempt() + 1, ") raised an error"))) {
+      return;
+    }
+    ++runtime_.metrics.tasks_failed;
+  }
   for (const rpc::ReturnObject& ret : reply->returns()) {
     const ObjectId id = FromProto(ret.id());
     if (runtime_.trace != nullptr) {

@@ -55,6 +55,8 @@ struct TaskOptions {
   int num_returns = 1;
   // Times the task runs again if its worker or node dies (Ray's default 3).
   int max_retries = 3;
+  // Retry also when the task's code throws (Ray's retry_exceptions).
+  bool retry_exceptions = false;
   std::string name;
   // A synthetic task runs no code (see rpc::TaskSpec).
   int64_t synthetic_duration_ns = 0;
@@ -65,6 +67,11 @@ struct ActorOptions {
   ResourceSet resources = ResourceSet::FromMap({{"CPU", 1}});
   // A name other workers can look the actor up by; empty for none.
   std::string name;
+  // Times the GCS restarts the actor after its worker dies (-1: always).
+  int max_restarts = 0;
+  // Times a method call is sent again after the actor's worker died (-1:
+  // always). Ray's defaults are 0 for both.
+  int max_task_retries = 0;
 };
 
 struct WaitOutcome {
@@ -154,6 +161,11 @@ class CoreWorker {
   const Address& address() const { return endpoint_.address(); }
   Clock& clock() { return runtime_.clock; }
   size_t num_owned_objects() const { return refs_.size(); }
+  // Synthetic tasks take `factor` times their duration (a slow node; code
+  // that calls Work is slowed by the executor instead).
+  void set_compute_slowdown(double factor) { compute_slowdown_ = factor; }
+  // True while a task or actor method runs here.
+  bool running_task() const { return current_task_.has_value(); }
   size_t num_in_memory_objects() const { return memory_.size(); }
 
   // The core worker of the running program or task code, or null.
@@ -175,6 +187,11 @@ class CoreWorker {
     bool lookup_in_flight = false;
     uint64_t next_seq = 1;      // next sequence number to give a call
     uint64_t next_to_send = 1;  // calls are sent in sequence order
+    // The incarnation callers last saw alive, and the first sequence number
+    // sent to it.
+    uint32_t num_restarts = 0;
+    uint64_t seq_start = 1;
+    int max_task_retries = 0;
     std::map<uint64_t, ActorCall> calls;
     // Calls sent and not yet answered, by sequence number.
     std::map<uint64_t, std::shared_ptr<rpc::TaskSpec>> sent;
@@ -256,6 +273,11 @@ class CoreWorker {
   void OnActorInfo(const rpc::ActorInfo& info);
   // The actors that lived on a dead node are dead: their calls fail.
   void OnActorNodeDied(NodeId node);
+  // A call sent to the actor got no answer because its worker failed: it is
+  // queued again if its retries allow, else failed; the caller then asks
+  // the GCS what became of the actor.
+  void OnActorCallFailed(TaskId actor, std::shared_ptr<rpc::TaskSpec> spec,
+                         const std::string& why);
 
   // ---- Executor side (task_executor.cc) ----
   void HandlePushTask(rpc::PushTaskRequest request, Respond<PushTask> respond);
@@ -283,6 +305,8 @@ class CoreWorker {
   // actor method runs): the parent of tasks it submits, and the lease whose
   // CPUs are lent while it blocks.
   std::optional<TaskId> current_task_;
+  std::optional<std::pair<TaskId, uint32_t>> last_push_;  // (task, attempt)
+  double compute_slowdown_ = 1.0;
   uint64_t current_lease_ = 0;
   // Caller side: actors this process calls. Ordered for determinism.
   std::map<TaskId, ActorClient> actors_;

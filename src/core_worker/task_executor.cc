@@ -13,6 +13,16 @@ namespace miniray {
 void CoreWorker::HandlePushTask(rpc::PushTaskRequest request,
                                 Respond<PushTask> respond) {
   const rpc::TaskSpec& spec = request.spec();
+  if (!spec.has_actor_id() || spec.actor_creation()) {
+    // The same push twice (the network duplicated it) must not run twice.
+    const std::pair<TaskId, uint32_t> push{FromProto(spec.id()), spec.attempt()};
+    if (last_push_ == push) {
+      respond(absl::AlreadyExistsError(
+          absl::StrCat("task ", spec.name(), " was pushed twice")));
+      return;
+    }
+    last_push_ = push;
+  }
   if (spec.has_actor_id() && !spec.actor_creation()) {
     EnqueueActorCall(std::move(request), std::move(respond));
   } else if (spec.function().empty()) {
@@ -34,7 +44,8 @@ void CoreWorker::RunSyntheticTask(const rpc::TaskSpec& spec,
                                 options_.worker_id, runtime_.clock.Now());
   }
   runtime_.clock.RunAfter(
-      options_.task_overhead + absl::Nanoseconds(spec.synthetic_duration_ns()),
+      options_.task_overhead +
+          absl::Nanoseconds(spec.synthetic_duration_ns()) * compute_slowdown_,
       [this, shared_spec, respond = std::move(respond)] {
         rpc::PushTaskReply reply;
         const TaskId task_id = FromProto(shared_spec->id());
@@ -190,9 +201,18 @@ void CoreWorker::EnqueueActorCall(rpc::PushTaskRequest request,
   }
   const WorkerId caller = request.spec().owner_worker();
   const uint64_t seq = request.spec().caller_seq();
+  // A restarted actor numbers a caller's calls from where the caller says.
+  const uint64_t start = std::max<uint64_t>(request.caller_seq_start(), 1);
+  uint64_t& next = hosted_->next_seq.try_emplace(caller, start).first->second;
+  if (seq < next || hosted_->early.count({caller, seq}) > 0) {
+    // A duplicate (the network delivered the request twice, or the caller
+    // sent it again after losing the reply): it must not run twice.
+    respond(absl::AlreadyExistsError(absl::StrCat(
+        "call ", seq, " from worker ", caller, " arrived twice")));
+    return;
+  }
   hosted_->early.emplace(std::make_pair(caller, seq),
                          std::make_pair(std::move(request), std::move(respond)));
-  uint64_t& next = hosted_->next_seq.try_emplace(caller, 1).first->second;
   for (auto it = hosted_->early.find({caller, next});
        it != hosted_->early.end(); it = hosted_->early.find({caller, next})) {
     auto call = std::move(it->second);

@@ -8,7 +8,11 @@
 
 namespace miniray {
 
-GcsActorManager::GcsActorManager(RpcEndpoint& endpoint) : endpoint_(endpoint) {
+GcsActorManager::GcsActorManager(Clock& clock, RpcEndpoint& endpoint)
+    : clock_(clock), endpoint_(endpoint) {
+  endpoint_.Handle<ReportWorkerFailure>([this](auto request, auto respond) {
+    HandleReportWorkerFailure(std::move(request), std::move(respond));
+  });
   endpoint_.Handle<CreateActor>([this](auto request, auto respond) {
     HandleCreateActor(std::move(request), std::move(respond));
   });
@@ -24,18 +28,62 @@ std::vector<rpc::ActorInfo> GcsActorManager::actors() const {
 }
 
 void GcsActorManager::OnNodeDied(uint32_t node) {
-  std::vector<TaskId> dead;
+  std::vector<TaskId> orphaned, lost;
   for (const auto& [id, actor] : actors_) {
-    if (actor.info.state() == rpc::ACTOR_ALIVE && actor.info.node_id() == node) {
-      dead.push_back(id);
+    if (actor.info.state() == rpc::ACTOR_DEAD) continue;
+    if (NodeOfWorker(actor.spec.owner_worker()) == node) {
+      orphaned.push_back(id);
+    } else if (!actor.info.address().empty() && actor.info.node_id() == node) {
+      lost.push_back(id);
     }
   }
-  for (TaskId id : dead) {
+  for (TaskId id : orphaned) {
     Settle(id, rpc::ACTOR_DEAD,
-           MakeError(rpc::ACTOR_DIED, absl::StrCat("actor ", id.ToString(),
-                                                   " died with its node ",
-                                                   node)));
+           MakeError(rpc::ACTOR_DIED,
+                     absl::StrCat("actor ", id.ToString(),
+                                  " died with its owner, whose node ", node,
+                                  " died (fate sharing)")));
   }
+  for (TaskId id : lost) {
+    OnWorkerLost(id, absl::StrCat("its node ", node, " died"));
+  }
+}
+
+void GcsActorManager::HandleReportWorkerFailure(
+    rpc::ReportWorkerFailureRequest request,
+    Respond<ReportWorkerFailure> respond) {
+  respond(rpc::ReportWorkerFailureReply());
+  for (const auto& [id, actor] : actors_) {
+    if (actor.info.state() != rpc::ACTOR_DEAD &&
+        actor.info.address() == request.worker_address()) {
+      OnWorkerLost(id, absl::StrCat("its worker ", request.worker_address(),
+                                    " on node ", request.node_id(), " died"));
+      return;
+    }
+  }
+}
+
+void GcsActorManager::OnWorkerLost(TaskId id, const std::string& why) {
+  Actor& actor = actors_.at(id);
+  const int max_restarts = actor.spec.max_restarts();
+  const uint32_t used = actor.info.num_restarts();
+  if (max_restarts >= 0 && used >= static_cast<uint32_t>(max_restarts)) {
+    Settle(id, rpc::ACTOR_DEAD,
+           MakeError(rpc::ACTOR_DIED,
+                     absl::StrCat("actor ", actor.spec.function(), " (",
+                                  id.ToString(), ") died: ", why, "; ",
+                                  max_restarts == 0
+                                      ? "it may not restart (max_restarts 0)"
+                                      : absl::StrCat("it was restarted ", used,
+                                                     " times, its max_restarts"))));
+    return;
+  }
+  LOG(INFO) << "restarting actor " << id.ToString() << ": " << why;
+  ++restarts_;
+  actor.info.set_num_restarts(used + 1);
+  actor.info.set_state(rpc::ACTOR_RESTARTING);
+  actor.info.clear_address();
+  RequestLease(id, actor.owner_raylet, /*grant_or_reject=*/false);
 }
 
 void GcsActorManager::HandleCreateActor(rpc::CreateActorRequest request,
@@ -47,6 +95,8 @@ void GcsActorManager::HandleCreateActor(rpc::CreateActorRequest request,
   *actor.info.mutable_actor_id() = ToProto(id);
   actor.info.set_name(name);
   actor.info.set_class_name(request.spec().function());
+  actor.info.set_max_task_retries(request.spec().max_task_retries());
+  actor.owner_raylet = request.raylet_address();
   actor.creators.push_back(std::move(respond));
   if (!name.empty()) {
     auto [it, inserted] = names_.emplace(name, id);
@@ -67,8 +117,16 @@ void GcsActorManager::RequestLease(TaskId id, const Address& raylet,
   rpc::LeaseRequest request;
   *request.mutable_spec() = actors_.at(id).spec;
   request.set_grant_or_reject(grant_or_reject);
+  const uint32_t incarnation = actors_.at(id).info.num_restarts();
   endpoint_.Call<RequestWorkerLease>(
-      raylet, request, [this, id](absl::StatusOr<rpc::LeaseReply> reply) {
+      raylet, request,
+      [this, id, incarnation](absl::StatusOr<rpc::LeaseReply> reply) {
+        // A reply for an earlier incarnation (held by a partition) is stale.
+        const rpc::ActorInfo& info = actors_.at(id).info;
+        if (info.state() == rpc::ACTOR_DEAD ||
+            info.num_restarts() != incarnation) {
+          return;
+        }
         OnLease(id, std::move(reply));
       });
 }
@@ -112,14 +170,19 @@ void GcsActorManager::PushCreation(TaskId id, const rpc::LeaseGranted& granted) 
   rpc::PushTaskRequest request;
   *request.mutable_spec() = actor.spec;
   request.set_lease_id(granted.lease_id());
+  const uint32_t incarnation = actor.info.num_restarts();
   endpoint_.Call<PushTask>(
       granted.worker_address(), request,
-      [this, id](absl::StatusOr<rpc::PushTaskReply> reply) {
+      [this, id, incarnation](absl::StatusOr<rpc::PushTaskReply> reply) {
+        const rpc::ActorInfo& info = actors_.at(id).info;
+        if (info.state() == rpc::ACTOR_DEAD ||
+            info.num_restarts() != incarnation) {
+          return;  // stale: the actor moved on
+        }
         if (!reply.ok()) {
-          Settle(id, rpc::ACTOR_DEAD,
-                 MakeError(rpc::ACTOR_DIED,
-                           absl::StrCat("the worker of the actor failed: ",
-                                        reply.status().message())));
+          OnWorkerLost(id, absl::StrCat("its worker failed while it was being "
+                                        "created: ",
+                                        reply.status().message()));
           return;
         }
         for (const rpc::ReturnObject& ret : reply->returns()) {
@@ -149,13 +212,32 @@ void GcsActorManager::Settle(TaskId id, rpc::ActorState state,
     respond(std::move(reply));
   }
   actor.creators.clear();
-  for (auto& respond : actor.waiters) {
-    rpc::GetActorInfoReply reply;
-    reply.set_found(true);
-    *reply.mutable_actor() = actor.info;
-    respond(std::move(reply));
+  AnswerWaiters(id, /*all=*/state == rpc::ACTOR_DEAD);
+}
+
+void GcsActorManager::AnswerWaiters(TaskId id, bool all) {
+  Actor& actor = actors_.at(id);
+  std::vector<uint64_t> ready;
+  for (const auto& [key, waiter] : actor.waiters) {
+    const bool alive_enough =
+        actor.info.state() == rpc::ACTOR_ALIVE &&
+        actor.info.num_restarts() >= waiter.min_num_restarts;
+    if (all || alive_enough) ready.push_back(key);
   }
-  actor.waiters.clear();
+  for (uint64_t key : ready) AnswerWaiter(id, key);
+}
+
+void GcsActorManager::AnswerWaiter(TaskId id, uint64_t key) {
+  Actor& actor = actors_.at(id);
+  auto it = actor.waiters.find(key);
+  if (it == actor.waiters.end()) return;
+  Waiter waiter = std::move(it->second);
+  actor.waiters.erase(it);
+  clock_.Cancel(waiter.timer);
+  rpc::GetActorInfoReply reply;
+  reply.set_found(true);
+  *reply.mutable_actor() = actor.info;
+  waiter.respond(std::move(reply));
 }
 
 void GcsActorManager::HandleGetActorInfo(rpc::GetActorInfoRequest request,
@@ -174,9 +256,21 @@ void GcsActorManager::HandleGetActorInfo(rpc::GetActorInfoRequest request,
     respond(rpc::GetActorInfoReply());
     return;
   }
-  if (request.wait_until_created() &&
-      it->second.info.state() == rpc::ACTOR_PENDING) {
-    it->second.waiters.push_back(std::move(respond));
+  const rpc::ActorInfo& info = it->second.info;
+  const bool ready =
+      info.state() == rpc::ACTOR_DEAD ||
+      (info.state() == rpc::ACTOR_ALIVE &&
+       info.num_restarts() >= request.min_num_restarts());
+  if (request.wait_until_created() && !ready) {
+    const uint64_t key = next_waiter_++;
+    Waiter& waiter = it->second.waiters[key];
+    waiter.respond = std::move(respond);
+    waiter.min_num_restarts = request.min_num_restarts();
+    if (request.min_num_restarts() > 0) {
+      waiter.timer = clock_.RunAfter(kRestartPatience, [this, id, key] {
+        AnswerWaiter(id, key);
+      });
+    }
     return;
   }
   rpc::GetActorInfoReply reply;

@@ -9,6 +9,12 @@
 // Anyone holding a handle asks where the actor lives (GetActorInfo), by id or
 // by name; a request may wait until the actor is created.
 //
+// When the actor's worker dies (its raylet reports it, or its node is
+// declared dead) the GCS restarts it, as Ray does, while its max_restarts
+// allows: a new lease, the constructor run again, a new address; callers
+// that wait for the restart hear of it. An actor whose owner's node died
+// dies with its owner (fate sharing).
+//
 // Single-threaded, on the GCS's loop.
 #ifndef MINIRAY_GCS_ACTOR_MANAGER_H_
 #define MINIRAY_GCS_ACTOR_MANAGER_H_
@@ -17,30 +23,45 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "src/common/ids.h"
 #include "src/proto/miniray.pb.h"
 #include "src/rpc/rpc_endpoint.h"
+#include "src/runtime/clock.h"
 
 namespace miniray {
 
 class GcsActorManager {
  public:
-  // Registers CreateActor and GetActorInfo on `endpoint` (before Start).
-  explicit GcsActorManager(RpcEndpoint& endpoint);
+  // Registers CreateActor, GetActorInfo and ReportWorkerFailure on
+  // `endpoint` (before Start).
+  GcsActorManager(Clock& clock, RpcEndpoint& endpoint);
 
   // All actors, by id.
   std::vector<rpc::ActorInfo> actors() const;
+  // Restarts so far, of all actors.
+  uint64_t restarts() const { return restarts_; }
 
-  // The actors that lived on `node` are dead (miniray does not restart
-  // actors yet).
+  // The actors that lived on `node` lost their worker; those owned by a
+  // process of `node` die with their owner.
   void OnNodeDied(uint32_t node);
 
+  // How long a caller waiting for a restart (min_num_restarts) waits before
+  // it is told the actor's current state.
+  static constexpr absl::Duration kRestartPatience = absl::Seconds(2);
+
  private:
+  struct Waiter {
+    Respond<GetActorInfo> respond;
+    uint32_t min_num_restarts = 0;
+    TimerId timer = 0;
+  };
   struct Actor {
     rpc::ActorInfo info;
     rpc::TaskSpec spec;
+    Address owner_raylet;  // where the GCS asks for a worker
     std::vector<Respond<CreateActor>> creators;
-    std::vector<Respond<GetActorInfo>> waiters;
+    std::map<uint64_t, Waiter> waiters;  // by arrival
   };
 
   void HandleCreateActor(rpc::CreateActorRequest request,
@@ -51,9 +72,20 @@ class GcsActorManager {
   void OnLease(TaskId id, absl::StatusOr<rpc::LeaseReply> reply);
   void PushCreation(TaskId id, const rpc::LeaseGranted& granted);
   void Settle(TaskId id, rpc::ActorState state, const rpc::ErrorInfo& death);
+  // The actor's worker is gone: restart it if it may, else it is dead.
+  void OnWorkerLost(TaskId id, const std::string& why);
+  void HandleReportWorkerFailure(rpc::ReportWorkerFailureRequest request,
+                                 Respond<ReportWorkerFailure> respond);
+  // Answers the waiters of `id` that the actor's state now satisfies (all
+  // of them with `all`).
+  void AnswerWaiters(TaskId id, bool all);
+  void AnswerWaiter(TaskId id, uint64_t waiter);
 
+  Clock& clock_;
   RpcEndpoint& endpoint_;
   std::map<TaskId, Actor> actors_;
+  uint64_t restarts_ = 0;
+  uint64_t next_waiter_ = 1;
   std::map<std::string, TaskId> names_;  // live and pending named actors
 };
 

@@ -11,7 +11,7 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
     : clock_(clock),
       endpoint_(transport, std::move(address)),
       options_(options),
-      actor_manager_(endpoint_) {
+      actor_manager_(clock_, endpoint_) {
   endpoint_.Handle<RegisterNode>(
       [this](auto request, auto respond) {
         HandleRegisterNode(std::move(request), std::move(respond));

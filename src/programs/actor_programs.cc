@@ -1,6 +1,7 @@
 // Programs with actors, from Ray's introductions: a counter, an actor that
 // counts the records it processes, and a parameter server.
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -68,10 +69,18 @@ MINIRAY_ACTOR_METHOD(CountedSlows, GetCount);
 
 // counted_slows: feed records to the actor, handle results as they finish
 // with Wait, then ask the actor how many it processed. The result is the
-// processed records, then the count. Args: records (default 5).
+// processed records, then the count. Args: records (default 5); for fault
+// scenarios max_restarts and max_task_retries (default 0, as in Ray). The
+// actor is named "counted_slows". A restarted actor's count starts again
+// from 0: its constructor rebuilds its state.
 std::string CountedSlowsProgram(const ProgramContext& context) {
   const int64_t n = context.IntArg("records", 5);
-  ActorHandle<CountedSlows> cs = Actor(CreateCountedSlows).Remote(0);
+  ActorHandle<CountedSlows> cs =
+      Actor(CreateCountedSlows)
+          .SetName("counted_slows")
+          .SetMaxRestarts(context.IntArg("max_restarts", 0))
+          .SetMaxTaskRetries(context.IntArg("max_task_retries", 0))
+          .Remote(0);
   std::vector<ObjectRef<std::string>> futures;
   for (int64_t i = 0; i < n; ++i) {
     futures.push_back(
@@ -87,6 +96,36 @@ std::string CountedSlowsProgram(const ProgramContext& context) {
   return absl::StrCat(absl::StrJoin(done, " "), " count=", count);
 }
 MINIRAY_PROGRAM(counted_slows, CountedSlowsProgram);
+
+// A task that fails its first `failures` attempts: it counts its attempts
+// on the actor named "attempts".
+int64_t Flaky(int64_t failures) {
+  ActorHandle<Counter> attempts = GetActor<Counter>("attempts");
+  const int64_t attempt = Get(attempts.Task(&Counter::Increment).Remote());
+  Work(absl::Milliseconds(10));
+  if (attempt <= failures) {
+    throw std::runtime_error(absl::StrCat("flaky failure on attempt ", attempt));
+  }
+  return attempt;
+}
+MINIRAY_REMOTE(Flaky);
+
+// flaky_task: one task whose code throws on its first attempts. With
+// retry_exceptions it is run again (up to max_retries) and succeeds; without,
+// the program gets the task's error. Args: failures (default 2),
+// retry_exceptions (0 or 1, default 1), max_retries (default 3).
+std::string FlakyTaskProgram(const ProgramContext& context) {
+  ActorHandle<Counter> attempts =
+      Actor(CreateCounter).SetName("attempts").SetResources({}).Remote(0);
+  Get(attempts.Task(&Counter::Count).Remote());  // created before the task
+  ObjectRef<int64_t> result =
+      Task(Flaky)
+          .SetRetryExceptions(context.IntArg("retry_exceptions", 1) != 0)
+          .SetMaxRetries(context.IntArg("max_retries", 3))
+          .Remote(context.IntArg("failures", 2));
+  return absl::StrCat("succeeded on attempt ", Get(result));
+}
+MINIRAY_PROGRAM(flaky_task, FlakyTaskProgram);
 
 // A parameter server: one actor holds the model's parameters; workers pull
 // them, compute a gradient and push it back.

@@ -117,7 +117,8 @@ void Raylet::SendHeartbeat() {
       [this](absl::StatusOr<rpc::HeartbeatReply> reply) {
         if (reply.ok() && !reply->known()) {
           LOG(WARNING) << options_.node_name
-                       << ": the GCS has declared this node dead";
+                       << ": the GCS has declared this node dead; exiting";
+          if (options_.on_declared_dead) options_.on_declared_dead();
         }
       });
   heartbeat_timer_ =
@@ -308,6 +309,37 @@ void Raylet::HandleReturnWorker(rpc::ReturnWorkerRequest request,
   UpdateAvailable();
   pool_->PushIdle(lease.worker);
   dependencies_->Remove(lease.seq);
+  Dispatch();
+}
+
+void Raylet::OnWorkerExit(WorkerId id) {
+  if (pool_ == nullptr) return;
+  std::optional<uint64_t> lease_id;
+  for (const auto& [lease, held] : leases_) {
+    if (held.worker.id == id) lease_id = lease;
+  }
+  Address address;
+  if (lease_id.has_value()) {
+    Lease lease = std::move(leases_.at(*lease_id));
+    leases_.erase(*lease_id);
+    ResourceSet held = lease.demand;
+    if (lease.blocked) held.Set("CPU", 0);
+    allocated_.Subtract(held);
+    dependencies_->Remove(lease.seq);
+    address = lease.worker.address;
+    UpdateAvailable();
+  }
+  std::optional<Address> known = pool_->Remove(id);
+  if (known.has_value()) address = *known;
+  if (!address.empty()) {
+    local_processes_.erase(
+        std::remove(local_processes_.begin(), local_processes_.end(), address),
+        local_processes_.end());
+    rpc::ReportWorkerFailureRequest report;
+    report.set_worker_address(address);
+    report.set_node_id(node_id_);
+    endpoint_.Call<ReportWorkerFailure>(options_.gcs_address, report, nullptr);
+  }
   Dispatch();
 }
 

@@ -53,6 +53,10 @@ class Raylet {
     // How long a request no known node can run waits for such a node to
     // join before it is answered "infeasible".
     absl::Duration infeasible_timeout = absl::Seconds(1);
+    // Called when the GCS says it has declared this node dead (the node was
+    // cut off for too long): a Ray raylet then exits, and so should this
+    // node's processes.
+    std::function<void()> on_declared_dead;
   };
 
   // `launcher` starts a worker process for this node (see WorkerPool).
@@ -63,6 +67,11 @@ class Raylet {
   // Listens and registers with the GCS; `on_registered` runs once the node
   // has its id and has prestarted its workers.
   absl::Status Start(std::function<void(NodeId)> on_registered);
+
+  // One of this node's workers exited (the simulator or the process
+  // manager saw it go): its lease is released, and the GCS is told so that
+  // it can restart the actor the worker hosted.
+  void OnWorkerExit(WorkerId id);
 
   NodeId node_id() const { return node_id_; }
   const Address& address() const { return endpoint_.address(); }

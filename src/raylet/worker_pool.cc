@@ -1,5 +1,7 @@
 #include "src/raylet/worker_pool.h"
 
+#include <algorithm>
+
 #include "glog/logging.h"
 
 namespace miniray {
@@ -19,7 +21,23 @@ void WorkerPool::EnsureStarting(int wanted) {
 void WorkerPool::OnWorkerReady(WorkerId id, const Address& address) {
   CHECK_GT(starting_, 0) << "worker " << id << " ready but none was starting";
   --starting_;
+  ready_[id] = address;
   idle_.push_back(WorkerHandle{id, address});
+}
+
+std::optional<Address> WorkerPool::Remove(WorkerId id) {
+  idle_.erase(std::remove_if(idle_.begin(), idle_.end(),
+                             [id](const WorkerHandle& w) { return w.id == id; }),
+              idle_.end());
+  --started_;
+  auto it = ready_.find(id);
+  if (it == ready_.end()) {
+    --starting_;  // died before it registered
+    return std::nullopt;
+  }
+  Address address = std::move(it->second);
+  ready_.erase(it);
+  return address;
 }
 
 std::optional<WorkerHandle> WorkerPool::PopIdle() {

@@ -15,6 +15,7 @@
 #define MINIRAY_RAYLET_WORKER_POOL_H_
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -48,6 +49,9 @@ class WorkerPool {
   void OnWorkerReady(WorkerId id, const Address& address);
   std::optional<WorkerHandle> PopIdle();
   void PushIdle(const WorkerHandle& worker);
+  // Worker `id` exited: forgets it, so that another may start in its place.
+  // Returns its address if it had registered.
+  std::optional<Address> Remove(WorkerId id);
 
   int num_idle() const { return idle_.size(); }
   int num_starting() const { return starting_; }
@@ -58,6 +62,8 @@ class WorkerPool {
   Launcher launcher_;
   const Options options_;
   std::vector<WorkerHandle> idle_;  // most recently used last
+  // Registered workers' addresses, by id.
+  std::map<WorkerId, Address> ready_;
   int starting_ = 0;
   int started_ = 0;
   uint32_t next_local_id_ = 1;

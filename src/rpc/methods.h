@@ -23,6 +23,8 @@ MINIRAY_RPC(Gcs, Heartbeat, HeartbeatRequest, HeartbeatReply);
 MINIRAY_RPC(Gcs, GetAllNodes, GetAllNodesRequest, GetAllNodesReply);
 MINIRAY_RPC(Gcs, CreateActor, CreateActorRequest, CreateActorReply);
 MINIRAY_RPC(Gcs, GetActorInfo, GetActorInfoRequest, GetActorInfoReply);
+MINIRAY_RPC(Gcs, ReportWorkerFailure, ReportWorkerFailureRequest,
+            ReportWorkerFailureReply);
 
 // Raylet: scheduler, worker pool and object manager.
 MINIRAY_RPC(Raylet, RequestWorkerLease, LeaseRequest, LeaseReply);

@@ -33,7 +33,7 @@ std::optional<absl::Duration> FieldChecks::Duration(const FieldPath& path,
     Error(path, duration.status().message());
     return std::nullopt;
   }
-  if (*duration < absl::ZeroDuration()) {
+  if (sign != Sign::kAny && *duration < absl::ZeroDuration()) {
     Error(path, absl::StrCat("must not be negative, got ", Quote(text)));
     return std::nullopt;
   }

@@ -26,7 +26,7 @@ namespace miniray::scenario {
 using Resources = std::map<std::string, double>;
 
 // Whether zero is acceptable for a quantity that is never negative.
-enum class Sign { kNonNegative, kPositive };
+enum class Sign { kNonNegative, kPositive, kAny };
 
 // `text` in double quotes, with C escapes for quotes and unprintables.
 std::string Quote(absl::string_view text);

@@ -61,6 +61,9 @@ class Validator {
   void CheckNetwork();
   void CheckProgram();
   void CheckFaults();
+  void CheckFaultKind(const FieldPath& path, const Fault& fault);
+  void CheckPartition(const FieldPath& path, const Partition& partition);
+  void CheckMessageFaults(const FieldPath& path, const MessageFaults& faults);
   void CheckExpect();
   void CheckConfig();
 
@@ -216,23 +219,116 @@ void Validator::CheckFaults() {
     check_.Duration(path.Field("at"), fault.at(), Sign::kNonNegative);
     check_.Duration(path.Field("duration"), fault.duration(),
                     Sign::kNonNegative);
-    switch (fault.kind_case()) {
-      case Fault::kKillNode: {
-        const FieldPath kill = path.Field("kill_node");
-        CheckNodeReference(kill, fault.kill_node());
-        if (nodes_known_ && fault.kill_node() == node_names_.front()) {
-          Error(kill, absl::StrCat("cannot kill the head node ",
-                                   Quote(fault.kill_node()),
-                                   ": it runs the GCS and the driver, and "
-                                   "losing the head is not supported yet"));
-        }
-        break;
+    CheckFaultKind(path, fault);
+  }
+}
+
+void Validator::CheckFaultKind(const FieldPath& path, const Fault& fault) {
+  const bool instant = fault.kind_case() == Fault::kKillWorker ||
+                       fault.kind_case() == Fault::kKillActor ||
+                       fault.kind_case() == Fault::kKillHead;
+  if (instant && !fault.duration().empty()) {
+    Error(path.Field("duration"),
+          "does not apply: killing a worker, an actor or the head does not "
+          "heal (a killed worker is replaced as needed; a restarted actor "
+          "follows its max_restarts)");
+  }
+  switch (fault.kind_case()) {
+    case Fault::kKillNode: {
+      const FieldPath kill = path.Field("kill_node");
+      CheckNodeReference(kill, fault.kill_node());
+      if (nodes_known_ && fault.kill_node() == node_names_.front()) {
+        Error(kill, absl::StrCat("cannot kill the head node ",
+                                 Quote(fault.kill_node()),
+                                 ": it runs the GCS and the driver; use "
+                                 "kill_head to crash the GCS"));
       }
-      case Fault::KIND_NOT_SET:
-        Error(path,
-              "says nothing to do: set one fault kind, such as kill_node");
-        break;
+      break;
     }
+    case Fault::kKillWorker:
+      CheckNodeReference(path.Field("kill_worker"), fault.kill_worker());
+      break;
+    case Fault::kKillActor:
+      if (fault.kill_actor().empty()) {
+        Error(path.Field("kill_actor"), "must name an actor");
+      }
+      break;
+    case Fault::kKillHead:
+      if (!fault.kill_head()) {
+        Error(path.Field("kill_head"), "must be true, or leave it out");
+      }
+      break;
+    case Fault::kPartition:
+      CheckPartition(path.Field("partition"), fault.partition());
+      break;
+    case Fault::kMessages:
+      CheckMessageFaults(path.Field("messages"), fault.messages());
+      break;
+    case Fault::kSlowNode: {
+      const FieldPath slow = path.Field("slow_node");
+      CheckNodeReference(slow.Field("node"), fault.slow_node().node());
+      const double factor = fault.slow_node().factor();
+      if (!(factor >= 1) || !std::isfinite(factor)) {
+        Error(slow.Field("factor"),
+              absl::StrCat("must be at least 1 (how many times slower), got ",
+                           factor));
+      }
+      break;
+    }
+    case Fault::kClockSkew: {
+      const FieldPath skew = path.Field("clock_skew");
+      CheckNodeReference(skew.Field("node"), fault.clock_skew().node());
+      if (fault.clock_skew().skew().empty()) {
+        Error(skew.Field("skew"), "is required, such as \"-250ms\"");
+      }
+      check_.Duration(skew.Field("skew"), fault.clock_skew().skew(), Sign::kAny);
+      break;
+    }
+    case Fault::KIND_NOT_SET:
+      Error(path, "says nothing to do: set one fault kind, such as kill_node");
+      break;
+  }
+}
+
+void Validator::CheckPartition(const FieldPath& path, const Partition& p) {
+  if (p.nodes().empty()) {
+    Error(path.Field("nodes"), "must list the nodes on one side");
+  }
+  absl::flat_hash_set<std::string> side;
+  for (int i = 0; i < p.nodes_size(); ++i) {
+    CheckNodeReference(path.Element("nodes", i), p.nodes(i));
+    side.insert(p.nodes(i));
+  }
+  for (int i = 0; i < p.from_nodes_to_size(); ++i) {
+    const FieldPath other = path.Element("from_nodes_to", i);
+    CheckNodeReference(other, p.from_nodes_to(i));
+    if (side.contains(p.from_nodes_to(i))) {
+      Error(other, absl::StrCat(Quote(p.from_nodes_to(i)),
+                                " is on both sides of the partition"));
+    }
+  }
+  if (nodes_known_ && p.from_nodes_to().empty() &&
+      side.size() >= node_set_.size()) {
+    Error(path.Field("nodes"),
+          "lists every node: nothing is left on the other side");
+  }
+}
+
+void Validator::CheckMessageFaults(const FieldPath& path,
+                                   const MessageFaults& m) {
+  if (m.from().empty() != m.to().empty()) {
+    Error(path.Field(m.from().empty() ? "from" : "to"),
+          "name both ends of the link, or neither for every link");
+  } else if (!m.from().empty()) {
+    CheckNodeReference(path.Field("from"), m.from());
+    CheckNodeReference(path.Field("to"), m.to());
+  }
+  check_.Fraction(path.Field("drop"), m.drop(), /*one_allowed=*/true);
+  check_.Fraction(path.Field("duplicate"), m.duplicate(), /*one_allowed=*/true);
+  check_.Fraction(path.Field("delay"), m.delay(), /*one_allowed=*/true);
+  check_.Duration(path.Field("max_delay"), m.max_delay(), Sign::kNonNegative);
+  if (m.drop() == 0 && m.duplicate() == 0 && m.delay() == 0) {
+    Error(path, "does nothing: set drop, duplicate or delay");
   }
 }
 

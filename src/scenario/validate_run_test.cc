@@ -12,6 +12,7 @@ namespace miniray::scenario {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A valid cluster and program (lines 1-5); the scenario under test adds its
 // own lines from line 6.
@@ -63,7 +64,7 @@ TEST(FaultRulesTest, KillNodeNamesAnExpandedNode) {
                         "worker-1"));
 }
 
-TEST(FaultRulesTest, TheHeadCannotBeKilledYet) {
+TEST(FaultRulesTest, TheHeadNodeCannotBeKilled) {
   EXPECT_THAT(ErrorWith(R"(fault {
   at: "1s"
   kill_node: "head"
@@ -71,7 +72,71 @@ TEST(FaultRulesTest, TheHeadCannotBeKilledYet) {
 )"),
               HasSubstr("test.textproto:8:3: fault[0].kill_node: cannot kill "
                         "the head node \"head\": it runs the GCS and the "
-                        "driver, and losing the head is not supported yet"));
+                        "driver; use kill_head to crash the GCS"));
+}
+
+TEST(FaultRulesTest, InstantFaultsDoNotHeal) {
+  EXPECT_THAT(ErrorWith(R"(fault {
+  at: "1s"
+  duration: "1s"
+  kill_worker: "worker-0"
+}
+)"),
+              HasSubstr("test.textproto:8:3: fault[0].duration: does not "
+                        "apply: killing a worker"));
+}
+
+TEST(FaultRulesTest, PartitionSidesAreKnownAndDisjoint) {
+  const std::string error = ErrorWith(R"(fault {
+  at: "1s"
+  partition { nodes: "worker-0" nodes: "nowhere" from_nodes_to: "worker-0" }
+}
+fault {
+  at: "1s"
+  partition { nodes: "head" nodes: "worker-0" nodes: "worker-1" }
+}
+)");
+  EXPECT_THAT(error, HasSubstr("fault[0].partition.nodes[1]: unknown node "
+                               "\"nowhere\""));
+  EXPECT_THAT(error, HasSubstr("fault[0].partition.from_nodes_to[0]: "
+                               "\"worker-0\" is on both sides"));
+  EXPECT_THAT(error, HasSubstr("fault[1].partition.nodes: lists every node"));
+}
+
+TEST(FaultRulesTest, MessageFaultsAreProbabilitiesOnALink) {
+  const std::string error = ErrorWith(R"(fault {
+  at: "1s"
+  messages { from: "head" drop: 1.5 }
+}
+fault {
+  at: "1s"
+  messages { max_delay: "5ms" }
+}
+)");
+  EXPECT_THAT(error, HasSubstr("test.textproto:8:3: fault[0].messages.to: "
+                               "name both ends of the link"));
+  EXPECT_THAT(error, HasSubstr("fault[0].messages.drop: must be in [0, 1], "
+                               "got 1.5"));
+  EXPECT_THAT(error, HasSubstr("fault[1].messages: does nothing"));
+}
+
+TEST(FaultRulesTest, SlowNodeAndClockSkew) {
+  const std::string error = ErrorWith(R"(fault {
+  at: "1s"
+  slow_node { node: "worker-0" factor: 0.5 }
+}
+fault {
+  at: "1s"
+  clock_skew { node: "worker-1" }
+}
+fault {
+  at: "1s"
+  clock_skew { node: "worker-1" skew: "-2s" }
+}
+)");
+  EXPECT_THAT(error, HasSubstr("fault[0].slow_node.factor: must be at least 1"));
+  EXPECT_THAT(error, HasSubstr("fault[1].clock_skew.skew: is required"));
+  EXPECT_THAT(error, Not(HasSubstr("fault[2]")));
 }
 
 TEST(FaultRulesTest, AKindIsRequired) {

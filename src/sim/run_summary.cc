@@ -59,6 +59,13 @@ absl::Status CheckResult(const scenario::Expect& expect,
 
 absl::Status CheckExpectations(const scenario::Expect& expect,
                                const RunSummary& summary) {
+  if (expect.program_hangs()) {
+    if (summary.finished) {
+      return absl::FailedPreconditionError(
+          "expected the program not to finish, but it did");
+    }
+    return absl::OkStatus();
+  }
   if (!expect.error_contains().empty()) {
     if (summary.error.find(expect.error_contains()) == std::string::npos) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -98,6 +105,7 @@ absl::Status CheckExpectations(const scenario::Expect& expect,
       {"tasks retried", m.tasks_retried, expect.min_tasks_retried()},
       {"objects reconstructed", m.objects_reconstructed,
        expect.min_objects_reconstructed()},
+      {"actors restarted", m.actors_restarted, expect.min_actors_restarted()},
   };
   for (const auto& minimum : minimums) {
     if (minimum.got < minimum.want) {
@@ -136,6 +144,9 @@ std::string SummaryToJson(const RunSummary& s) {
       absl::StrCat("\"network_bytes\": ", s.network_bytes),
       absl::StrCat("\"events\": ", s.events),
   };
+  std::vector<std::string> faults;
+  for (const std::string& line : s.faults) faults.push_back(JsonString(line));
+  fields.push_back(absl::StrCat("\"faults\": [", absl::StrJoin(faults, ", "), "]"));
   return absl::StrCat("{", absl::StrJoin(fields, ", "), "}");
 }
 
@@ -155,6 +166,9 @@ std::string SummaryToText(const RunSummary& s) {
       s.metrics.tasks_finished, s.metrics.tasks_retried,
       FormatBytes(s.metrics.bytes_transferred), s.fingerprint, s.events,
       s.messages);
+  for (const std::string& line : s.faults) {
+    absl::StrAppend(&text, "fault at ", line, "\n");
+  }
   return text;
 }
 

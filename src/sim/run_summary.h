@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -27,6 +28,8 @@ struct RunSummary {
   uint64_t messages = 0;
   uint64_t network_bytes = 0;
   Metrics metrics;
+  // What the injected faults did, one line each ("1.5s: killed node n2").
+  std::vector<std::string> faults;
 };
 
 // Checks the scenario's `expect` block against the run. With no

@@ -17,6 +17,8 @@ constexpr int kGcsPort = 6379;
 constexpr int kRayletPort = 7000;
 constexpr int kDriverPort = 9000;
 constexpr int kFirstWorkerPort = 10000;
+// A restarted node's ports are its first ports plus this, per restart.
+constexpr int kPortsPerIncarnation = 100000;
 
 absl::Duration DurationOr(const std::string& text, absl::Duration fallback) {
   return text.empty() ? fallback : ParseDuration(text).value();
@@ -45,7 +47,7 @@ SimCluster::SimCluster(const scenario::Scenario& scenario, uint64_t seed,
   options.latency = DurationOr(net.latency(), absl::Microseconds(100));
   options.bandwidth_bytes_per_s = BandwidthOr(net.bandwidth(), 1.25e9);
   options.local_latency = DurationOr(net.local_latency(), absl::Microseconds(10));
-  network_ = std::make_unique<SimNetwork>(loop_, options);
+  network_ = std::make_unique<SimNetwork>(loop_, options, seed);
   for (const scenario::Link& link : net.link()) {
     network_->SetLink(link.from(), link.to(),
                       DurationOr(link.latency(), options.latency),
@@ -57,9 +59,11 @@ SimCluster::SimCluster(const scenario::Scenario& scenario, uint64_t seed,
 SimCluster::~SimCluster() {
   // Components first: fibers that are still blocked refer to them.
   driver_.reset();
-  for (auto& node : nodes_) {
-    node->workers.clear();
-    node->raylet.reset();
+  for (auto* list : {&nodes_, &dead_nodes_}) {
+    for (auto& node : *list) {
+      for (SimWorker& worker : node->workers) worker.core.reset();
+      node->raylet.reset();
+    }
   }
   gcs_.reset();
   executor_.reset();
@@ -73,71 +77,115 @@ void SimCluster::StartGcs() {
   options.heartbeat_misses_max =
       config.has_heartbeat_misses_max() ? config.heartbeat_misses_max() : 5;
   const std::string head = scenario::ExpandNodeNames(scenario_)[0];
-  gcs_ = std::make_unique<GcsServer>(loop_, *network_,
+  gcs_process_ = std::make_unique<SimProcess>(loop_, *network_, *executor_,
+                                              head + "/gcs");
+  gcs_ = std::make_unique<GcsServer>(gcs_process_->clock(),
+                                     gcs_process_->transport(),
                                      AddressOf(head, kGcsPort), options);
   CHECK((gcs_->Start()).ok());
 }
 
 void SimCluster::StartNodes() {
+  const size_t count = scenario::ExpandNodeNames(scenario_).size();
+  for (size_t i = 0; i < count; ++i) {
+    nodes_.push_back(MakeNode(static_cast<int>(i), /*incarnation=*/0));
+  }
+}
+
+std::unique_ptr<SimProcess> SimCluster::NewProcess(const SimNode& host,
+                                                   const std::string& name) {
+  auto process = std::make_unique<SimProcess>(
+      loop_, *network_, *executor_, absl::StrCat(host.name, "/", name));
+  process->SetSlowdown(host.slowdown);
+  process->SetSkew(host.skew);
+  return process;
+}
+
+// A node's raylet (with its object store) in a process of its own. A
+// restarted node listens on new ports, so that nothing meant for the dead
+// incarnation reaches the new one.
+std::unique_ptr<SimCluster::SimNode> SimCluster::MakeNode(int index,
+                                                          int incarnation) {
   const scenario::SystemConfig& config = scenario_.config();
   const std::vector<std::string> names = scenario::ExpandNodeNames(scenario_);
-  // Object store capacities by expanded node, from each node entry.
-  std::vector<int64_t> capacities;
-  for (const scenario::Node& entry : scenario_.cluster().node()) {
-    const uint32_t count = entry.has_count() ? entry.count() : 1;
-    for (uint32_t i = 0; i < count; ++i) {
-      capacities.push_back(BytesOr(entry.object_store_memory(), 1LL << 30));
+  // The node entry this expanded node comes from.
+  const scenario::Node* entry = nullptr;
+  int first = 0;
+  for (const scenario::Node& candidate : scenario_.cluster().node()) {
+    const int count = candidate.has_count() ? candidate.count() : 1;
+    if (index < first + count) {
+      entry = &candidate;
+      break;
     }
+    first += count;
   }
-  for (size_t i = 0; i < names.size(); ++i) {
-    auto node = std::make_unique<SimNode>();
-    node->name = names[i];
-    node->rng = std::make_unique<Rng>(seed_, absl::StrCat("raylet/", names[i]));
-    Raylet::Options options;
-    options.node_name = names[i];
-    options.resources =
-        ResourceSet::FromMap(scenario::NodeResources(scenario_, i));
-    options.object_store_capacity = capacities[i];
-    options.gcs_address = gcs_->address();
-    options.heartbeat_period =
-        DurationOr(config.heartbeat_period(), absl::Milliseconds(100));
-    options.spread_threshold =
-        config.has_spread_threshold() ? config.spread_threshold() : 0.5;
-    options.chunk_size = BytesOr(config.transfer_chunk_size(), 5 << 20);
-    if (config.has_max_workers_per_node()) {
-      options.max_workers = config.max_workers_per_node();
-    }
-    SimNode* raw = node.get();
-    node->raylet = std::make_unique<Raylet>(
-        loop_, *network_, *node->rng, metrics_,
-        AddressOf(names[i], kRayletPort),
-        [this, raw](WorkerId id) { LaunchWorker(*raw, id); }, options);
-    CHECK((node->raylet->Start(nullptr)).ok());
-    nodes_.push_back(std::move(node));
+  auto node = std::make_unique<SimNode>();
+  node->name = names[index];
+  node->index = index;
+  node->incarnation = incarnation;
+  std::string stream = absl::StrCat("raylet/", node->name);
+  if (incarnation > 0) absl::StrAppend(&stream, "#", incarnation);
+  node->rng = std::make_unique<Rng>(seed_, stream);
+  Raylet::Options options;
+  options.node_name = node->name;
+  options.resources = ResourceSet::FromMap(scenario::NodeResources(scenario_, index));
+  options.object_store_capacity = BytesOr(entry->object_store_memory(), 1LL << 30);
+  options.gcs_address = gcs_->address();
+  options.heartbeat_period =
+      DurationOr(config.heartbeat_period(), absl::Milliseconds(100));
+  options.spread_threshold =
+      config.has_spread_threshold() ? config.spread_threshold() : 0.5;
+  options.chunk_size = BytesOr(config.transfer_chunk_size(), 5 << 20);
+  if (config.has_max_workers_per_node()) {
+    options.max_workers = config.max_workers_per_node();
   }
+  options.on_declared_dead = [this, index, incarnation] {
+    // As a Ray raylet does, a node the GCS declared dead exits.
+    if (nodes_[index]->incarnation == incarnation) KillNode(index);
+  };
+  node->raylet_process = NewProcess(*node, "raylet");
+  SimNode* raw = node.get();
+  node->raylet = std::make_unique<Raylet>(
+      node->raylet_process->clock(), node->raylet_process->transport(),
+      *node->rng, metrics_,
+      AddressOf(node->name, kRayletPort + kPortsPerIncarnation * incarnation),
+      [this, raw](WorkerId id) { LaunchWorker(*raw, id); }, options);
+  std::string trace_name = node->name;
+  if (incarnation > 0) absl::StrAppend(&trace_name, "#", incarnation);
+  CHECK((node->raylet->Start([this, trace_name](NodeId id) {
+          if (trace_ != nullptr) trace_->SetNodeName(id, trace_name);
+        })).ok());
+  return node;
 }
 
 void SimCluster::LaunchWorker(SimNode& node, WorkerId id) {
   const absl::Duration startup =
       DurationOr(scenario_.config().worker_startup_time(),
                  absl::Milliseconds(50));
-  loop_.RunAfter(startup, [this, &node, id] {
+  // The process "starts" after the start-up time; the raylet's death before
+  // then kills the launch too.
+  node.raylet_process->clock().RunAfter(startup, [this, &node, id] {
     CoreWorker::Options options;
     options.worker_id = id;
     options.node_id = node.raylet->node_id();
     options.address =
-        AddressOf(node.name, kFirstWorkerPort + static_cast<int>(id & 0xffff));
+        AddressOf(node.name, kFirstWorkerPort + static_cast<int>(id & 0xffff) +
+                                 kPortsPerIncarnation * node.incarnation);
     options.raylet_address = node.raylet->address();
     options.gcs_address = gcs_->address();
     options.max_inline_bytes =
         BytesOr(scenario_.config().max_inline_object_size(), 100 * 1024);
     options.task_overhead = DurationOr(scenario_.config().task_overhead(),
                                        absl::Microseconds(100));
-    auto worker = std::make_unique<CoreWorker>(
-        CoreWorkerRuntime{loop_, *network_, *executor_, node.raylet->store(),
+    SimWorker worker;
+    worker.process = NewProcess(node, absl::StrCat("worker-", id & 0xffff));
+    worker.core = std::make_unique<CoreWorker>(
+        CoreWorkerRuntime{worker.process->clock(), worker.process->transport(),
+                          worker.process->executor(), node.raylet->store(),
                           metrics_, trace_.get()},
         options);
-    CHECK((worker->Start()).ok());
+    worker.core->set_compute_slowdown(node.slowdown);
+    CHECK((worker.core->Start()).ok());
     node.workers.push_back(std::move(worker));
   });
 }
@@ -167,23 +215,6 @@ bool SimCluster::WaitForCluster() {
   return true;
 }
 
-void SimCluster::ScheduleFaults() {
-  for (const scenario::Fault& fault : scenario_.fault()) {
-    const absl::Duration at = ParseDuration(fault.at()).value();
-    if (fault.kind_case() != scenario::Fault::kKillNode) continue;
-    const std::string host = fault.kill_node();
-    loop_.RunAfter(at, [this, host] {
-      LOG(INFO) << "fault: node " << host << " killed at "
-                << absl::FormatDuration(loop_.elapsed());
-      network_->SetHostUp(host, false);
-    });
-    if (!fault.duration().empty()) {
-      loop_.RunAfter(at + ParseDuration(fault.duration()).value(),
-                     [this, host] { network_->SetHostUp(host, true); });
-    }
-  }
-}
-
 void SimCluster::RunProgram(RunSummary& summary) {
   const Program* program =
       ProgramRegistry::Global().Find(scenario_.program().name());
@@ -203,16 +234,13 @@ void SimCluster::RunProgram(RunSummary& summary) {
     options.max_pending_lease_requests =
         scenario_.config().max_pending_lease_requests();
   }
+  driver_process_ = NewProcess(head, "driver");
   driver_ = std::make_unique<CoreWorker>(
-      CoreWorkerRuntime{loop_, *network_, *executor_, head.raylet->store(),
+      CoreWorkerRuntime{driver_process_->clock(), driver_process_->transport(),
+                        driver_process_->executor(), head.raylet->store(),
                         metrics_, trace_.get()},
       options);
   CHECK((driver_->Start()).ok());
-  if (trace_ != nullptr) {
-    for (const auto& node : nodes_) {
-      trace_->SetNodeName(node->raylet->node_id(), node->name);
-    }
-  }
 
   const absl::Time started = loop_.Now();
   bool done = false;
@@ -261,6 +289,8 @@ RunSummary SimCluster::Run() {
   summary.messages = network_->stats().messages;
   summary.network_bytes = network_->stats().bytes;
   summary.metrics = metrics_;
+  summary.faults = fault_log_;
+  summary.metrics.actors_restarted += gcs_->actor_manager().restarts();
   return summary;
 }
 

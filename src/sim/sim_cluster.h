@@ -10,8 +10,10 @@
 //   SimCluster cluster(*s, /*seed=*/7);
 //   RunSummary summary = cluster.Run();
 //
-// The same scenario and seed give the same run, event for event: the
-// summary's fingerprint proves it. Single-threaded.
+// Each component runs in its own SimProcess, so that faults can kill it as
+// an operating system would (see sim_faults.cc for the faults a scenario
+// injects). The same scenario and seed give the same run, event for event:
+// the summary's fingerprint proves it. Single-threaded.
 #ifndef MINIRAY_SIM_SIM_CLUSTER_H_
 #define MINIRAY_SIM_SIM_CLUSTER_H_
 
@@ -28,6 +30,7 @@
 #include "src/runtime/sim/sim_executor.h"
 #include "src/runtime/sim/sim_loop.h"
 #include "src/runtime/sim/sim_network.h"
+#include "src/runtime/sim/sim_process.h"
 #include "src/sim/run_summary.h"
 #include "src/trace/trace_recorder.h"
 
@@ -59,21 +62,48 @@ class SimCluster {
   const TraceRecorder* trace() const { return trace_.get(); }
 
  private:
+  struct SimWorker {
+    std::unique_ptr<SimProcess> process;
+    std::unique_ptr<CoreWorker> core;
+  };
+  // One incarnation of a node: a restarted node is a new SimNode.
   struct SimNode {
     std::string name;
+    int index = 0;        // in scenario order
+    int incarnation = 0;  // 0 at first, +1 at each restart
     std::unique_ptr<Rng> rng;
+    std::unique_ptr<SimProcess> raylet_process;
     std::unique_ptr<Raylet> raylet;
-    std::vector<std::unique_ptr<CoreWorker>> workers;
+    std::vector<SimWorker> workers;
+    double slowdown = 1.0;
+    absl::Duration skew;
   };
 
   void StartGcs();
   void StartNodes();
+  std::unique_ptr<SimNode> MakeNode(int index, int incarnation);
   void LaunchWorker(SimNode& node, WorkerId id);
   // Runs until every raylet has registered and sees every node.
   bool WaitForCluster();
   bool ClusterIsUp() const;
-  void ScheduleFaults();
   void RunProgram(RunSummary& summary);
+  // A new process on `host`, with the host's slowdown and skew.
+  std::unique_ptr<SimProcess> NewProcess(const SimNode& host,
+                                         const std::string& name);
+
+  // Faults (sim_faults.cc).
+  void ScheduleFaults();
+  void ApplyFault(const scenario::Fault& fault, bool heal);
+  void KillNode(int index);
+  void RestartNode(int index);
+  void KillWorkerOn(int index);
+  void KillActorNamed(const std::string& name);
+  void KillWorker(SimNode& node, SimWorker& worker);
+  void KillHead();
+  void SetSlowdown(int index, double factor);
+  void SetSkew(int index, absl::Duration skew);
+  int NodeIndex(const std::string& name) const;
+  void NoteFault(std::string what);
 
   const scenario::Scenario scenario_;
   const uint64_t seed_;
@@ -81,9 +111,19 @@ class SimCluster {
   SimLoop loop_;
   std::unique_ptr<SimNetwork> network_;
   std::unique_ptr<SimExecutor> executor_;
+  std::unique_ptr<SimProcess> gcs_process_;
   std::unique_ptr<GcsServer> gcs_;
+  // The current incarnation of each node, in scenario order.
   std::vector<std::unique_ptr<SimNode>> nodes_;
+  // Killed incarnations, kept until the end: the simulator may still hold
+  // callbacks into them (which their dead processes never run).
+  std::vector<std::unique_ptr<SimNode>> dead_nodes_;
+  std::unique_ptr<SimProcess> driver_process_;
   std::unique_ptr<CoreWorker> driver_;
+  // What the faults did, in order, for the summary.
+  std::vector<std::string> fault_log_;
+  // Fault times count from here, the program's start.
+  absl::Time faults_start_;
   std::unique_ptr<TraceRecorder> trace_;
   bool disable_reconstruction_ = false;
 };

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "src/runtime/rng.h"
 
@@ -24,8 +25,11 @@ absl::string_view HostPart(absl::string_view address) {
 
 }  // namespace
 
-SimNetwork::SimNetwork(SimLoop& loop, Options options)
-    : loop_(loop), options_(options) {}
+SimNetwork::SimNetwork(SimLoop& loop, Options options, uint64_t seed)
+    : loop_(loop), options_(options),
+      rng_(std::make_unique<Rng>(seed, "network")) {}
+
+SimNetwork::~SimNetwork() = default;
 
 void SimNetwork::SetLink(absl::string_view a, absl::string_view b,
                          absl::Duration latency, double bandwidth_bytes_per_s) {
@@ -41,6 +45,89 @@ void SimNetwork::SetHostUp(absl::string_view host, bool up) {
   } else {
     hosts_down_.insert(h);
   }
+}
+
+void SimNetwork::SetCut(absl::string_view from, absl::string_view to,
+                        bool cut) {
+  const uint64_t key = PairKey(HostOf(from), HostOf(to));
+  if (cut) {
+    cuts_.try_emplace(key);
+    return;
+  }
+  auto it = cuts_.find(key);
+  if (it == cuts_.end()) return;
+  std::vector<Held> held = std::move(it->second);
+  cuts_.erase(it);
+  for (Held& message : held) {
+    Send(HostOf(from), HostOf(to), message.bytes, std::move(message.arrive),
+         std::move(message.lost));
+  }
+}
+
+void SimNetwork::SetMessageFaults(absl::string_view from, absl::string_view to,
+                                  const MessageFaults& faults) {
+  if (from.empty() && to.empty()) {
+    all_faults_ = faults;
+  } else {
+    link_faults_[PairKey(HostOf(from), HostOf(to))] = faults;
+  }
+}
+
+const SimNetwork::MessageFaults* SimNetwork::FaultsOn(uint32_t src,
+                                                      uint32_t dst) const {
+  if (!link_faults_.empty()) {
+    auto it = link_faults_.find(PairKey(src, dst));
+    if (it != link_faults_.end()) return &it->second;
+  }
+  return all_faults_.has_value() ? &*all_faults_ : nullptr;
+}
+
+void SimNetwork::ResetCallsTo(const Address& address) {
+  std::vector<uint64_t> reset;
+  for (const auto& [id, call] : pending_) {
+    if (call.delivered && call.to == address) reset.push_back(id);
+  }
+  std::sort(reset.begin(), reset.end());  // deterministic order
+  for (uint64_t id : reset) {
+    const PendingCall& call = pending_.at(id);
+    SendReply(id, HostOf(call.to), HostOf(call.from),
+              absl::UnavailableError(absl::StrCat(
+                  "connection reset: the process at ", address, " died")));
+  }
+}
+
+void SimNetwork::Send(uint32_t src, uint32_t dst, int64_t bytes,
+                      std::function<void()> arrive, std::function<void()> lost,
+                      std::function<void()> duplicate) {
+  if (hosts_down_.contains(src) || hosts_down_.contains(dst)) return;
+  if (!cuts_.empty()) {
+    auto cut = cuts_.find(PairKey(src, dst));
+    if (cut != cuts_.end()) {
+      ++stats_.held;
+      cut->second.push_back(Held{bytes, std::move(arrive), std::move(lost)});
+      return;
+    }
+  }
+  absl::Time arrival = Transmit(src, dst, bytes);
+  const MessageFaults* faults = FaultsOn(src, dst);
+  if (faults != nullptr) {
+    if (faults->drop > 0 && rng_->UniformDouble() < faults->drop) {
+      ++stats_.dropped;
+      loop_.Mix(0xd10b);
+      if (lost) loop_.RunAt(arrival + LinkBetween(dst, src).latency, std::move(lost));
+      return;
+    }
+    if (faults->delay > 0 && rng_->UniformDouble() < faults->delay) {
+      ++stats_.delayed;
+      arrival += faults->max_delay * rng_->UniformDouble();
+    }
+    if (duplicate && faults->duplicate > 0 &&
+        rng_->UniformDouble() < faults->duplicate) {
+      ++stats_.duplicated;
+      loop_.RunAt(arrival, std::move(duplicate));
+    }
+  }
+  loop_.RunAt(arrival, std::move(arrive));
 }
 
 absl::Status SimNetwork::Listen(const Address& address,
@@ -108,20 +195,36 @@ void SimNetwork::Call(const Address& from, const Address& to,
     PendingCall& call = pending_[call_id];
     call.on_reply = std::move(on_reply);
     call.from = from;
+    call.to = to;
     if (options.timeout != absl::InfiniteDuration()) {
       call.timeout_timer = loop_.RunAfter(options.timeout, [this, call_id] {
         Complete(call_id, absl::DeadlineExceededError("no reply in time"));
       });
     }
   }
-  if (hosts_down_.contains(src) || hosts_down_.contains(dst)) return;
   const int64_t bytes = kHeaderBytes + method.size() + request.size() +
                         options.synthetic_bytes;
-  const absl::Time arrival = Transmit(src, dst, bytes);
-  loop_.RunAt(arrival, [this, call_id, from, to, method = std::string(method),
-                        request = std::move(request)]() mutable {
-    Deliver(call_id, from, to, method, std::move(request));
-  });
+  auto request_ptr = std::make_shared<std::string>(std::move(request));
+  // A duplicate is delivered as a call nobody waits for: the caller gets
+  // the first copy's reply.
+  std::function<void()> duplicate;
+  if (all_faults_.has_value() || !link_faults_.empty()) {
+    duplicate = [this, from, to, method = std::string(method), request_ptr] {
+      Deliver(/*call_id=*/0, from, to, method, *request_ptr);
+    };
+  }
+  Send(src, dst, bytes,
+       [this, call_id, from, to, method = std::string(method), request_ptr] {
+         // Unless a duplicate still needs them, the bytes move on.
+         Deliver(call_id, from, to, method,
+                 request_ptr.use_count() > 1 ? *request_ptr
+                                             : std::move(*request_ptr));
+       },
+       [this, call_id] {
+         Complete(call_id, absl::UnavailableError(
+                               "connection lost: the request was dropped"));
+       },
+       std::move(duplicate));
 }
 
 void SimNetwork::Deliver(uint64_t call_id, const Address& from,
@@ -135,9 +238,11 @@ void SimNetwork::Deliver(uint64_t call_id, const Address& from,
               absl::UnavailableError(absl::StrCat("nothing listens on ", to)));
     return;
   }
-  const bool wanted = pending_.contains(call_id);
+  auto pending = pending_.find(call_id);
+  const bool wanted = pending != pending_.end();
   ReplyCallback reply;
   if (wanted) {
+    pending->second.delivered = true;
     reply = [this, call_id, src, dst](absl::StatusOr<std::string> r) {
       SendReply(call_id, dst, src, std::move(r));
     };
@@ -156,10 +261,13 @@ void SimNetwork::SendReply(uint64_t call_id, uint32_t src, uint32_t dst,
   const int64_t bytes =
       kHeaderBytes + (reply.ok() ? reply->size() : reply.status().message().size());
   loop_.Mix(reply.ok() ? StableHash(*reply) : reply.status().raw_code());
-  const absl::Time arrival = Transmit(src, dst, bytes);
-  loop_.RunAt(arrival, [this, call_id, reply = std::move(reply)]() mutable {
-    Complete(call_id, std::move(reply));
-  });
+  auto reply_ptr = std::make_shared<absl::StatusOr<std::string>>(std::move(reply));
+  Send(src, dst, bytes,
+       [this, call_id, reply_ptr] { Complete(call_id, std::move(*reply_ptr)); },
+       [this, call_id] {
+         Complete(call_id, absl::UnavailableError(
+                               "connection lost: the reply was dropped"));
+       });
 }
 
 void SimNetwork::Complete(uint64_t call_id, absl::StatusOr<std::string> reply) {
