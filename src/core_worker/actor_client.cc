@@ -46,8 +46,9 @@ void CoreWorker::SendCreateActor(std::shared_ptr<rpc::TaskSpec> spec) {
           dead.set_state(rpc::ACTOR_DEAD);
           *dead.mutable_death() = MakeError(
               rpc::ACTOR_DIED, absl::StrCat("cannot create actor ",
-                                            spec->name(), ": ",
-                                            reply.status().message()));
+                                            spec->name(),
+                                            ": the GCS did not answer (",
+                                            reply.status().message(), ")"));
           OnActorInfo(dead);
           return;
         }

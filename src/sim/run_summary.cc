@@ -59,13 +59,6 @@ absl::Status CheckResult(const scenario::Expect& expect,
 
 absl::Status CheckExpectations(const scenario::Expect& expect,
                                const RunSummary& summary) {
-  if (expect.program_hangs()) {
-    if (summary.finished) {
-      return absl::FailedPreconditionError(
-          "expected the program not to finish, but it did");
-    }
-    return absl::OkStatus();
-  }
   if (!expect.error_contains().empty()) {
     if (summary.error.find(expect.error_contains()) == std::string::npos) {
       return absl::FailedPreconditionError(absl::StrCat(

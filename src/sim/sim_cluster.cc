@@ -141,7 +141,9 @@ std::unique_ptr<SimCluster::SimNode> SimCluster::MakeNode(int index,
   }
   options.on_declared_dead = [this, index, incarnation] {
     // As a Ray raylet does, a node the GCS declared dead exits.
-    if (nodes_[index]->incarnation == incarnation) KillNode(index);
+    if (nodes_[index]->incarnation == incarnation) {
+      KillNode(index, "exited: the GCS had declared it dead");
+    }
   };
   node->raylet_process = NewProcess(*node, "raylet");
   SimNode* raw = node.get();

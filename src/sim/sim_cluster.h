@@ -94,7 +94,8 @@ class SimCluster {
   // Faults (sim_faults.cc).
   void ScheduleFaults();
   void ApplyFault(const scenario::Fault& fault, bool heal);
-  void KillNode(int index);
+  // Kills a node's processes; `why` (if any) replaces "killed" in the log.
+  void KillNode(int index, absl::string_view why = "");
   void RestartNode(int index);
   void KillWorkerOn(int index);
   void KillActorNamed(const std::string& name);

@@ -144,7 +144,7 @@ void SimCluster::ApplyFault(const scenario::Fault& fault, bool heal) {
 // The machine dies: every process on it, without a word to anyone (its
 // connections are not reset; others find out through the GCS's health
 // checks).
-void SimCluster::KillNode(int index) {
+void SimCluster::KillNode(int index, absl::string_view why) {
   SimNode& node = *nodes_[index];
   if (!node.raylet_process->alive()) return;
   node.raylet_process->Kill(/*reset_connections=*/false);
@@ -152,8 +152,11 @@ void SimCluster::KillNode(int index) {
     worker.process->Kill(/*reset_connections=*/false);
   }
   network_->SetHostUp(node.name, false);
-  NoteFault(absl::StrCat("killed node ", node.name, " (node id ",
-                         node.raylet->node_id(), ")"));
+  NoteFault(why.empty()
+                ? absl::StrCat("killed node ", node.name, " (node id ",
+                               node.raylet->node_id(), ")")
+                : absl::StrCat("node ", node.name, " (node id ",
+                               node.raylet->node_id(), ") ", why));
 }
 
 // The machine comes back as a fresh node: new processes, a new node id, an

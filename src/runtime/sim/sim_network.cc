@@ -124,7 +124,10 @@ void SimNetwork::Send(uint32_t src, uint32_t dst, int64_t bytes,
     if (duplicate && faults->duplicate > 0 &&
         rng_->UniformDouble() < faults->duplicate) {
       ++stats_.duplicated;
-      loop_.RunAt(arrival, std::move(duplicate));
+      // The copy arrives right after the original.
+      loop_.RunAt(arrival, std::move(arrive));
+      loop_.RunAt(arrival + absl::Nanoseconds(1), std::move(duplicate));
+      return;
     }
   }
   loop_.RunAt(arrival, std::move(arrive));
