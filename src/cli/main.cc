@@ -29,7 +29,9 @@
 DEFINE_uint64(seed, 0, "Seed of the run; 0 keeps the scenario's own seed.");
 DEFINE_bool(json, false, "Print the run summary as one JSON object.");
 DEFINE_int32(seeds, 100, "fuzz: how many seeds to run.");
-DEFINE_int32(max_faults, 2, "fuzz: the most node kills drawn for one seed.");
+DEFINE_int32(max_faults, 2,
+             "fuzz: the most faults drawn for one seed (default: the "
+             "scenario's fuzz.max_faults, else 2).");
 DEFINE_string(planted_bug, "",
               "fuzz: plant a bug the invariants must catch "
               "(\"no_reconstruction\"), to test the fuzzer itself.");
@@ -115,7 +117,10 @@ int RunFuzz(const std::string& path) {
   FuzzOptions options;
   options.seeds = std::max(1, FLAGS_seeds);
   options.first_seed = FLAGS_seed != 0 ? FLAGS_seed : 1;
-  options.max_faults = std::max(0, FLAGS_max_faults);
+  options.max_faults =
+      gflags::GetCommandLineFlagInfoOrDie("max_faults").is_default
+          ? -1  // the scenario's, else 2
+          : std::max(0, FLAGS_max_faults);
   options.disable_reconstruction = FLAGS_planted_bug == "no_reconstruction";
   const FuzzReport report = Fuzz(*loaded, options);
   for (const FuzzFailure& failure : report.failures) {
@@ -123,7 +128,7 @@ int RunFuzz(const std::string& path) {
               << "\n  faults: " << failure.faults
               << "\n  replay: miniray fuzz " << path
               << " --seeds=1 --seed=" << failure.seed
-              << " --max_faults=" << options.max_faults << "\n";
+              << " --max_faults=" << report.max_faults << "\n";
   }
   std::cout << "fuzz " << loaded->name() << ": " << report.runs << " runs ("
             << report.runs_with_faults << " with faults, "

@@ -24,6 +24,9 @@ struct Metrics {
   uint64_t spillbacks = 0;
   uint64_t workers_started = 0;
   uint64_t objects_evicted = 0;
+  // Actor method calls that ran before an earlier call of the same caller
+  // (a bug if ever non-zero; the fuzzer checks it).
+  uint64_t actor_order_violations = 0;
 };
 
 }  // namespace miniray

@@ -360,6 +360,7 @@ void CoreWorker::NotifyBlocked(bool blocked) {
   rpc::TaskBlockedRequest request;
   request.set_lease_id(current_lease_);
   request.set_blocked(blocked);
+  request.set_seq(++blocked_reports_);
   endpoint_.Call<TaskBlocked>(options_.raylet_address, request, nullptr);
 }
 

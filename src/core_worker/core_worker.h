@@ -201,6 +201,7 @@ class CoreWorker {
     std::shared_ptr<void> instance;
     std::string actor_class;  // as registered with its factory
     std::map<WorkerId, uint64_t> next_seq;  // per caller, from 1
+    std::map<WorkerId, uint64_t> last_run;  // the last sequence number run
     // Calls that arrived ahead of their turn, by (caller, seq).
     std::map<std::pair<WorkerId, uint64_t>,
              std::pair<rpc::PushTaskRequest, Respond<PushTask>>>
@@ -307,6 +308,7 @@ class CoreWorker {
   std::optional<TaskId> current_task_;
   std::optional<std::pair<TaskId, uint32_t>> last_push_;  // (task, attempt)
   double compute_slowdown_ = 1.0;
+  uint64_t blocked_reports_ = 0;  // TaskBlocked sequence numbers
   uint64_t current_lease_ = 0;
   // Caller side: actors this process calls. Ordered for determinism.
   std::map<TaskId, ActorClient> actors_;

@@ -232,6 +232,14 @@ void CoreWorker::RunNextActorCall() {
   hosted_->running = true;
   auto call = std::move(hosted_->ready.front());
   hosted_->ready.pop_front();
+  // The order guarantee, checked where it matters: a caller's calls run in
+  // increasing sequence numbers.
+  const WorkerId caller = call.first.spec().owner_worker();
+  uint64_t& last = hosted_->last_run[caller];
+  if (call.first.spec().caller_seq() <= last) {
+    ++runtime_.metrics.actor_order_violations;
+  }
+  last = call.first.spec().caller_seq();
   auto spec = std::make_shared<rpc::TaskSpec>(call.first.spec());
   Execute(spec, InvokerFor(*spec), std::move(call.second), /*lease_id=*/0,
           [this] {

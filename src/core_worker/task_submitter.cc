@@ -54,6 +54,7 @@ void TaskSubmitter::RequestLease(const std::string& key, const Address& raylet,
   *request.mutable_spec() = state.queue.front();
   request.set_grant_or_reject(grant_or_reject);
   const uint64_t request_id = next_id_++;
+  request.set_request_id(request_id);
   lease_requests_[request_id] = LeaseRequestState{key, node};
   endpoint_.Call<RequestWorkerLease>(
       raylet, request,

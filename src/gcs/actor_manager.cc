@@ -10,9 +10,7 @@ namespace miniray {
 
 GcsActorManager::GcsActorManager(Clock& clock, RpcEndpoint& endpoint)
     : clock_(clock), endpoint_(endpoint) {
-  endpoint_.Handle<ReportWorkerFailure>([this](auto request, auto respond) {
-    HandleReportWorkerFailure(std::move(request), std::move(respond));
-  });
+
   endpoint_.Handle<CreateActor>([this](auto request, auto respond) {
     HandleCreateActor(std::move(request), std::move(respond));
   });
@@ -49,17 +47,27 @@ void GcsActorManager::OnNodeDied(uint32_t node) {
   }
 }
 
-void GcsActorManager::HandleReportWorkerFailure(
-    rpc::ReportWorkerFailureRequest request,
-    Respond<ReportWorkerFailure> respond) {
-  respond(rpc::ReportWorkerFailureReply());
+void GcsActorManager::OnWorkerFailure(
+    const rpc::ReportWorkerFailureRequest& failure) {
+  std::vector<TaskId> orphaned, lost;
   for (const auto& [id, actor] : actors_) {
-    if (actor.info.state() != rpc::ACTOR_DEAD &&
-        actor.info.address() == request.worker_address()) {
-      OnWorkerLost(id, absl::StrCat("its worker ", request.worker_address(),
-                                    " on node ", request.node_id(), " died"));
-      return;
+    if (actor.info.state() == rpc::ACTOR_DEAD) continue;
+    if (actor.spec.owner_worker() == failure.worker_id()) {
+      orphaned.push_back(id);
+    } else if (actor.info.address() == failure.worker_address()) {
+      lost.push_back(id);
     }
+  }
+  for (TaskId id : orphaned) {
+    Settle(id, rpc::ACTOR_DEAD,
+           MakeError(rpc::ACTOR_DIED,
+                     absl::StrCat("actor ", id.ToString(),
+                                  " died with its owner, worker ",
+                                  failure.worker_address(), " (fate sharing)")));
+  }
+  for (TaskId id : lost) {
+    OnWorkerLost(id, absl::StrCat("its worker ", failure.worker_address(),
+                                  " on node ", failure.node_id(), " died"));
   }
 }
 
@@ -117,6 +125,7 @@ void GcsActorManager::RequestLease(TaskId id, const Address& raylet,
   rpc::LeaseRequest request;
   *request.mutable_spec() = actors_.at(id).spec;
   request.set_grant_or_reject(grant_or_reject);
+  request.set_request_id(next_lease_request_++);
   const uint32_t incarnation = actors_.at(id).info.num_restarts();
   endpoint_.Call<RequestWorkerLease>(
       raylet, request,

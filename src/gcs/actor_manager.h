@@ -33,8 +33,7 @@ namespace miniray {
 
 class GcsActorManager {
  public:
-  // Registers CreateActor, GetActorInfo and ReportWorkerFailure on
-  // `endpoint` (before Start).
+  // Registers CreateActor and GetActorInfo on `endpoint` (before Start).
   GcsActorManager(Clock& clock, RpcEndpoint& endpoint);
 
   // All actors, by id.
@@ -45,6 +44,9 @@ class GcsActorManager {
   // The actors that lived on `node` lost their worker; those owned by a
   // process of `node` die with their owner.
   void OnNodeDied(uint32_t node);
+  // A worker died: the actor it hosted (if any) lost its worker; the
+  // actors it owned die with it.
+  void OnWorkerFailure(const rpc::ReportWorkerFailureRequest& failure);
 
   // How long a caller waiting for a restart (min_num_restarts) waits before
   // it is told the actor's current state.
@@ -74,8 +76,6 @@ class GcsActorManager {
   void Settle(TaskId id, rpc::ActorState state, const rpc::ErrorInfo& death);
   // The actor's worker is gone: restart it if it may, else it is dead.
   void OnWorkerLost(TaskId id, const std::string& why);
-  void HandleReportWorkerFailure(rpc::ReportWorkerFailureRequest request,
-                                 Respond<ReportWorkerFailure> respond);
   // Answers the waiters of `id` that the actor's state now satisfies (all
   // of them with `all`).
   void AnswerWaiters(TaskId id, bool all);
@@ -86,6 +86,7 @@ class GcsActorManager {
   std::map<TaskId, Actor> actors_;
   uint64_t restarts_ = 0;
   uint64_t next_waiter_ = 1;
+  uint64_t next_lease_request_ = 1;
   std::map<std::string, TaskId> names_;  // live and pending named actors
 };
 

@@ -22,6 +22,16 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
   endpoint_.Handle<GetAllNodes>([this](auto request, auto respond) {
     HandleGetAllNodes(std::move(request), std::move(respond));
   });
+  endpoint_.Handle<ReportWorkerFailure>([this](auto request, auto respond) {
+    respond(rpc::ReportWorkerFailureReply());
+    actor_manager_.OnWorkerFailure(request);
+    // Every raylet releases the leases the dead worker owned.
+    for (const rpc::NodeInfo& node : nodes_) {
+      if (node.alive()) {
+        endpoint_.Call<WorkerFailed>(node.raylet_address(), request, nullptr);
+      }
+    }
+  });
 }
 
 GcsServer::~GcsServer() { clock_.Cancel(tick_timer_); }

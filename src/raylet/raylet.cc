@@ -60,6 +60,12 @@ void Raylet::RegisterHandlers() {
   endpoint_.Handle<UpdateClusterView>([this](auto update, auto respond) {
     HandleUpdateClusterView(std::move(update), std::move(respond));
   });
+  endpoint_.Handle<WorkerFailed>([this](auto failure, auto respond) {
+    respond(rpc::ReportWorkerFailureReply());
+    // The leases the dead worker owned (it was their tasks' owner).
+    const WorkerId dead = failure.worker_id();
+    ReclaimLeasesIf([dead](const Lease& lease) { return lease.owner_worker == dead; });
+  });
 }
 
 absl::Status Raylet::Start(std::function<void(NodeId)> on_registered) {
@@ -129,6 +135,16 @@ void Raylet::SendHeartbeat() {
 
 void Raylet::HandleRequestWorkerLease(rpc::LeaseRequest request,
                                       Respond<RequestWorkerLease> respond) {
+  if (request.request_id() != 0) {
+    const LeaseRequestKey key{request.spec().owner_worker(),
+                              request.spec().actor_creation(),
+                              request.request_id()};
+    if (!lease_requests_seen_.insert(key).second) {
+      // The network delivered it twice: one lease per request.
+      respond(absl::AlreadyExistsError("duplicate lease request"));
+      return;
+    }
+  }
   Schedule(std::move(request), std::move(respond));
   Dispatch();
 }
@@ -233,6 +249,7 @@ bool Raylet::TryGrant(uint64_t seq, QueuedLease& queued, int* workers_wanted) {
   lease.demand = queued.demand;
   lease.seq = seq;  // its arguments stay pinned until the lease ends
   lease.owner_node = NodeOfWorker(queued.request.spec().owner_worker());
+  lease.owner_worker = queued.request.spec().owner_worker();
   allocated_.Add(queued.demand);
   UpdateAvailable();
   const uint64_t lease_id = next_lease_id_++;
@@ -338,6 +355,7 @@ void Raylet::OnWorkerExit(WorkerId id) {
     rpc::ReportWorkerFailureRequest report;
     report.set_worker_address(address);
     report.set_node_id(node_id_);
+    report.set_worker_id(id);
     endpoint_.Call<ReportWorkerFailure>(options_.gcs_address, report, nullptr);
   }
   Dispatch();
@@ -351,9 +369,15 @@ void Raylet::UpdateAvailable() {
 }
 
 void Raylet::ReclaimLeasesOf(NodeId dead_owner_node) {
+  ReclaimLeasesIf([dead_owner_node](const Lease& lease) {
+    return lease.owner_node == dead_owner_node;
+  });
+}
+
+void Raylet::ReclaimLeasesIf(const std::function<bool(const Lease&)>& orphan) {
   std::vector<uint64_t> orphaned;
   for (const auto& [id, lease] : leases_) {
-    if (lease.owner_node == dead_owner_node) orphaned.push_back(id);
+    if (orphan(lease)) orphaned.push_back(id);
   }
   std::sort(orphaned.begin(), orphaned.end());  // deterministic order
   for (uint64_t id : orphaned) {
@@ -374,7 +398,9 @@ void Raylet::HandleTaskBlocked(rpc::TaskBlockedRequest request,
                                Respond<TaskBlocked> respond) {
   respond(rpc::TaskBlockedReply());
   auto it = leases_.find(request.lease_id());
-  if (it == leases_.end() || it->second.blocked == request.blocked()) return;
+  if (it == leases_.end() || request.seq() <= it->second.blocked_seq) return;
+  it->second.blocked_seq = request.seq();
+  if (it->second.blocked == request.blocked()) return;
   Lease& lease = it->second;
   lease.blocked = request.blocked();
   // As in Ray, a blocked task lends its CPUs, not its GPUs or custom
@@ -393,10 +419,14 @@ void Raylet::HandleTaskBlocked(rpc::TaskBlockedRequest request,
 void Raylet::HandleWorkerReady(rpc::WorkerReadyRequest request,
                                Respond<WorkerReady> respond) {
   respond(rpc::WorkerReadyReply());
+  if (request.is_driver()) {
+    local_processes_.push_back(request.address());
+    return;
+  }
+  // A worker that exited after it sent this is not taken in.
+  if (!pool_->OnWorkerReady(request.worker_id(), request.address())) return;
   local_processes_.push_back(request.address());
-  if (request.is_driver()) return;
   ++metrics_.workers_started;
-  pool_->OnWorkerReady(request.worker_id(), request.address());
   Dispatch();
 }
 

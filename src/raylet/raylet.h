@@ -22,9 +22,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "src/common/metrics.h"
 #include "src/common/resources.h"
 #include "src/object_manager/object_manager.h"
@@ -102,8 +104,11 @@ class Raylet {
     uint64_t seq = 0;  // the request's sequence number: its pinned arguments
     // The task blocked in Get: its CPUs are lent to other tasks.
     bool blocked = false;
-    // The node of the lease's owner: if it dies, the lease is reclaimed.
+    uint64_t blocked_seq = 0;  // of the newest TaskBlocked report applied
+    // The node and worker of the lease's owner: if either dies, the lease
+    // is reclaimed.
     NodeId owner_node = kNoNode;
+    WorkerId owner_worker = 0;
   };
 
   void RegisterHandlers();
@@ -143,6 +148,7 @@ class Raylet {
   // Frees the resources of a lease without taking its worker back (its
   // worker may still be running the dead owner's task; it is not reused).
   void ReclaimLeasesOf(NodeId dead_owner_node);
+  void ReclaimLeasesIf(const std::function<bool(const Lease&)>& orphan);
   void ResourcesChanged() { resources_changed_ = true; }
 
   Clock& clock_;
@@ -171,6 +177,10 @@ class Raylet {
   // available resources are then zero.
   ResourceSet allocated_;
   uint64_t next_lease_id_ = 1;
+  // Lease requests seen, by (owner, actor creation, request id), so that a
+  // duplicated request is granted once.
+  using LeaseRequestKey = std::tuple<WorkerId, bool, uint64_t>;
+  absl::flat_hash_set<LeaseRequestKey> lease_requests_seen_;
   // Workers and drivers of this node, told when a node dies.
   std::vector<Address> local_processes_;
 };

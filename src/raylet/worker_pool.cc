@@ -10,7 +10,9 @@ void WorkerPool::StartWorkers(int count) {
   for (int i = 0; i < count && started_ < options_.max_workers; ++i) {
     ++starting_;
     ++started_;
-    launcher_(MakeWorkerId(node_, next_local_id_++));
+    const WorkerId id = MakeWorkerId(node_, next_local_id_++);
+    starting_ids_.insert(id);
+    launcher_(id);
   }
 }
 
@@ -18,11 +20,16 @@ void WorkerPool::EnsureStarting(int wanted) {
   if (wanted > starting_) StartWorkers(wanted - starting_);
 }
 
-void WorkerPool::OnWorkerReady(WorkerId id, const Address& address) {
-  CHECK_GT(starting_, 0) << "worker " << id << " ready but none was starting";
+bool WorkerPool::OnWorkerReady(WorkerId id, const Address& address) {
+  if (starting_ids_.erase(id) == 0) {
+    LOG(WARNING) << "worker " << id << " says it is ready, but it is not one "
+                 << "this pool is starting; ignored";
+    return false;
+  }
   --starting_;
   ready_[id] = address;
   idle_.push_back(WorkerHandle{id, address});
+  return true;
 }
 
 std::optional<Address> WorkerPool::Remove(WorkerId id) {
@@ -32,7 +39,7 @@ std::optional<Address> WorkerPool::Remove(WorkerId id) {
   --started_;
   auto it = ready_.find(id);
   if (it == ready_.end()) {
-    --starting_;  // died before it registered
+    if (starting_ids_.erase(id) > 0) --starting_;  // died before it registered
     return std::nullopt;
   }
   Address address = std::move(it->second);

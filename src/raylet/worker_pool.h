@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <vector>
 
@@ -46,7 +47,9 @@ class WorkerPool {
   // Starts workers so that those starting cover `wanted` (bounded).
   void EnsureStarting(int wanted);
 
-  void OnWorkerReady(WorkerId id, const Address& address);
+  // Takes worker `id` in as idle; false if it is not one this pool is
+  // starting (it exited already, or it is unknown).
+  bool OnWorkerReady(WorkerId id, const Address& address);
   std::optional<WorkerHandle> PopIdle();
   void PushIdle(const WorkerHandle& worker);
   // Worker `id` exited: forgets it, so that another may start in its place.
@@ -64,6 +67,8 @@ class WorkerPool {
   std::vector<WorkerHandle> idle_;  // most recently used last
   // Registered workers' addresses, by id.
   std::map<WorkerId, Address> ready_;
+  // Workers started and not yet registered.
+  std::set<WorkerId> starting_ids_;
   int starting_ = 0;
   int started_ = 0;
   uint32_t next_local_id_ = 1;

@@ -102,10 +102,31 @@ TEST_F(WorkerPoolTest, IdleWorkersAreLastInFirstOut) {
   EXPECT_EQ(pool.num_workers(), 3);
 }
 
-TEST_F(WorkerPoolTest, ReadyWithoutStartIsAProgrammingError) {
+TEST_F(WorkerPoolTest, ReadyWithoutStartIsIgnored) {
   WorkerPool pool = MakePool(/*max_workers=*/1);
-  EXPECT_DEATH(pool.OnWorkerReady(MakeWorkerId(kNode, 9), "n7:1"),
-               "none was starting");
+  EXPECT_FALSE(pool.OnWorkerReady(MakeWorkerId(kNode, 9), "n7:1"));
+  EXPECT_FALSE(pool.PopIdle().has_value());
+}
+
+TEST_F(WorkerPoolTest, AWorkerThatExitedBeforeItsReadyArrivesIsIgnored) {
+  WorkerPool pool = MakePool(/*max_workers=*/2);
+  pool.StartWorkers(1);
+  ASSERT_EQ(launched_.size(), 1u);
+  EXPECT_FALSE(pool.Remove(launched_[0]).has_value());  // never registered
+  EXPECT_EQ(pool.num_starting(), 0);
+  EXPECT_FALSE(pool.OnWorkerReady(launched_[0], AddressOf(launched_[0])));
+  EXPECT_FALSE(pool.PopIdle().has_value());
+  EXPECT_EQ(pool.num_workers(), 0);
+}
+
+TEST_F(WorkerPoolTest, RemovingAnIdleWorkerFreesItsPlace) {
+  WorkerPool pool = MakePool(/*max_workers=*/1);
+  pool.StartWorkers(1);
+  pool.OnWorkerReady(launched_[0], AddressOf(launched_[0]));
+  EXPECT_EQ(pool.Remove(launched_[0]), AddressOf(launched_[0]));
+  EXPECT_FALSE(pool.PopIdle().has_value());
+  pool.StartWorkers(1);
+  EXPECT_EQ(launched_.size(), 2u);
 }
 
 }  // namespace

@@ -34,6 +34,10 @@ MINIRAY_RPC(Raylet, WorkerReady, WorkerReadyRequest, WorkerReadyReply);
 MINIRAY_RPC(Raylet, FetchObjects, FetchObjectsRequest, FetchObjectsReply);
 MINIRAY_RPC(Raylet, FreeObjects, FreeObjectsRequest, FreeObjectsReply);
 MINIRAY_RPC(Raylet, UpdateClusterView, ClusterViewUpdate, ClusterViewAck);
+// The GCS tells every raylet that a worker died, so that leases it owned
+// are released.
+MINIRAY_RPC(Raylet, WorkerFailed, ReportWorkerFailureRequest,
+            ReportWorkerFailureReply);
 MINIRAY_RPC(ObjectManager, PullObject, PullObjectRequest, PullObjectReply);
 MINIRAY_RPC(ObjectManager, PushChunk, PushChunkRequest, PushChunkReply);
 

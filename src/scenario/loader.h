@@ -44,6 +44,9 @@ absl::StatusOr<Scenario> ParseScenario(absl::string_view text,
 // read it gives the status matching its errno.
 absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path);
 
+// The fault kinds `miniray fuzz` may draw, as FuzzLimits.kinds names them.
+const std::vector<std::string>& FuzzFaultKinds();
+
 // The node names after `count` expansion, in file order; the first is the
 // head. A node with count 1 (or no count) keeps its name; count n > 1 gives
 // "<name>-0" ... "<name>-<n-1>". Meant for scenarios that loaded.

@@ -221,6 +221,16 @@ void Validator::CheckFaults() {
                     Sign::kNonNegative);
     CheckFaultKind(path, fault);
   }
+  const FieldPath fuzz = FieldPath().Field("fuzz");
+  for (int i = 0; i < scenario_.fuzz().kinds_size(); ++i) {
+    const std::string& kind = scenario_.fuzz().kinds(i);
+    const std::vector<std::string>& known = FuzzFaultKinds();
+    if (std::find(known.begin(), known.end(), kind) == known.end()) {
+      Error(fuzz.Element("kinds", i),
+            absl::StrCat("unknown fault kind ", Quote(kind), "; the kinds are ",
+                         absl::StrJoin(known, ", ")));
+    }
+  }
 }
 
 void Validator::CheckFaultKind(const FieldPath& path, const Fault& fault) {
@@ -396,6 +406,14 @@ void Validator::CheckConfig() {
 }
 
 }  // namespace
+
+// The fault kinds `miniray fuzz` draws from (src/sim/fuzz.cc draws them).
+const std::vector<std::string>& FuzzFaultKinds() {
+  static const std::vector<std::string> kinds = {
+      "kill_node", "restart_node", "kill_worker", "partition", "delay",
+      "duplicate", "drop",         "slow_node",   "clock_skew"};
+  return kinds;
+}
 
 void ValidateScenario(const Scenario& scenario, Diagnostics* diagnostics) {
   Validator(scenario, diagnostics).Run();

@@ -9,10 +9,13 @@
 namespace miniray {
 namespace {
 
-// Errors a fault can explain, as long as miniray has no actor restarts.
+// Errors a fault can explain.
 bool ExplainedByFaults(const std::string& error) {
   if (error.find("ACTOR_DIED") != std::string::npos) return true;
   if (error.find("WORKER_DIED") != std::string::npos) return true;
+  if (error.find("OWNER_DIED") != std::string::npos) return true;
+  // Every node that could run a task may have been killed or cut off.
+  if (error.find("TASK_UNSCHEDULABLE") != std::string::npos) return true;
   // Only Put objects may be lost for good: task outputs must be rebuilt.
   return error.find("OBJECT_LOST") != std::string::npos &&
          error.find("objects made by Put cannot be rebuilt") !=
@@ -22,9 +25,49 @@ bool ExplainedByFaults(const std::string& error) {
 std::string DescribeFaults(const scenario::Scenario& s) {
   std::vector<std::string> parts;
   for (const scenario::Fault& fault : s.fault()) {
-    parts.push_back(absl::StrCat("kill ", fault.kill_node(), " at ", fault.at()));
+    parts.push_back(fault.ShortDebugString());
   }
-  return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
+  return parts.empty() ? "none" : absl::StrJoin(parts, "; ");
+}
+
+std::string Micros(int64_t us) { return absl::StrCat(us, "us"); }
+
+// Fills `fault` with one fault of `kind` (see scenario::FuzzFaultKinds).
+void DrawFault(const std::string& kind, const std::vector<std::string>& nodes,
+               int64_t horizon_us, Rng& rng, scenario::Fault* fault) {
+  const std::string any_node = nodes[rng.Uniform(nodes.size())];
+  const std::string worker_node = nodes[1 + rng.Uniform(nodes.size() - 1)];
+  fault->set_at(Micros(rng.Uniform(horizon_us)));
+  if (kind == "kill_node") {
+    fault->set_kill_node(worker_node);
+  } else if (kind == "restart_node") {
+    fault->set_kill_node(worker_node);
+    fault->set_duration(Micros(100000 + rng.Uniform(1900000)));
+  } else if (kind == "kill_worker") {
+    fault->set_kill_worker(any_node);
+  } else if (kind == "partition") {
+    fault->mutable_partition()->add_nodes(worker_node);
+    fault->mutable_partition()->set_one_way(rng.Uniform(4) == 0);
+    fault->set_duration(Micros(50000 + rng.Uniform(1450000)));
+  } else if (kind == "delay") {
+    fault->mutable_messages()->set_delay(0.3);
+    fault->mutable_messages()->set_max_delay("5ms");
+  } else if (kind == "duplicate") {
+    fault->mutable_messages()->set_duplicate(0.1);
+  } else if (kind == "drop") {
+    std::string to = nodes[rng.Uniform(nodes.size())];
+    fault->mutable_messages()->set_from(any_node);
+    fault->mutable_messages()->set_to(to);
+    fault->mutable_messages()->set_drop(0.2);
+    fault->set_duration(Micros(10000 + rng.Uniform(290000)));
+  } else if (kind == "slow_node") {
+    fault->mutable_slow_node()->set_node(any_node);
+    fault->mutable_slow_node()->set_factor(2 + rng.Uniform(7));
+  } else if (kind == "clock_skew") {
+    fault->mutable_clock_skew()->set_node(any_node);
+    fault->mutable_clock_skew()->set_skew(
+        Micros(static_cast<int64_t>(rng.Uniform(10000000)) - 5000000));
+  }
 }
 
 }  // namespace
@@ -36,14 +79,27 @@ scenario::Scenario WithRandomFaults(const scenario::Scenario& scenario,
   out.clear_fault();
   const std::vector<std::string> nodes = scenario::ExpandNodeNames(scenario);
   if (nodes.size() < 2 || max_faults <= 0) return out;
+  std::vector<std::string> allowed(scenario.fuzz().kinds().begin(),
+                                   scenario.fuzz().kinds().end());
+  if (allowed.empty()) {
+    for (const std::string& kind : scenario::FuzzFaultKinds()) {
+      if (kind != "drop") allowed.push_back(kind);
+    }
+  }
   Rng rng(seed, "fuzz/faults");
+  // Swarm testing: each seed enables its own subset of the kinds, so that
+  // some runs hammer one mechanism and others mix them.
+  std::vector<std::string> enabled;
+  for (const std::string& kind : allowed) {
+    if (rng.Uniform(2) == 0) enabled.push_back(kind);
+  }
+  if (enabled.empty()) enabled.push_back(allowed[rng.Uniform(allowed.size())]);
   const int64_t horizon_us =
       std::max<int64_t>(1, absl::ToInt64Microseconds(horizon));
   const uint64_t count = rng.Uniform(max_faults + 1);
   for (uint64_t i = 0; i < count; ++i) {
-    scenario::Fault* fault = out.add_fault();
-    fault->set_kill_node(nodes[1 + rng.Uniform(nodes.size() - 1)]);
-    fault->set_at(absl::StrCat(rng.Uniform(horizon_us), "us"));
+    DrawFault(enabled[rng.Uniform(enabled.size())], nodes, horizon_us, rng,
+              out.add_fault());
   }
   return out;
 }
@@ -55,7 +111,10 @@ std::string CheckInvariants(const RunSummary& summary,
     return "the run neither finished nor reported an error";
   }
   if (summary.error.empty()) {
-    if (summary.result != baseline_result) {
+    // A restarted actor's state is rebuilt by its constructor, so what the
+    // program computes from it may differ (Ray does not checkpoint actors).
+    if (summary.result != baseline_result &&
+        summary.metrics.actors_restarted == 0) {
       return absl::StrCat("result \"", summary.result,
                           "\" differs from the fault-free \"",
                           baseline_result, "\"");
@@ -65,6 +124,10 @@ std::string CheckInvariants(const RunSummary& summary,
   } else if (!ExplainedByFaults(summary.error)) {
     return absl::StrCat("failed for a reason the faults do not explain: ",
                         summary.error);
+  }
+  if (summary.metrics.actor_order_violations > 0) {
+    return absl::StrCat(summary.metrics.actor_order_violations,
+                        " actor call(s) ran out of their caller's order");
   }
   // Each task runs at most 1 + max_retries (3) times for failures, plus once
   // per reconstruction.
@@ -92,10 +155,16 @@ FuzzReport Fuzz(const scenario::Scenario& scenario, const FuzzOptions& options,
          "none"});
     return report;
   }
+  const int max_faults =
+      options.max_faults >= 0
+          ? options.max_faults
+          : (scenario.fuzz().has_max_faults() ? scenario.fuzz().max_faults()
+                                              : 2);
+  report.max_faults = max_faults;
   for (int i = 0; i < options.seeds; ++i) {
     const uint64_t seed = options.first_seed + i;
-    scenario::Scenario faulty = WithRandomFaults(
-        scenario, seed, baseline.makespan, options.max_faults);
+    scenario::Scenario faulty =
+        WithRandomFaults(scenario, seed, baseline.makespan, max_faults);
     SimCluster cluster(faulty, seed);
     if (options.disable_reconstruction) cluster.DisableReconstruction();
     const RunSummary summary = cluster.Run();

@@ -133,6 +133,7 @@ std::string SummaryToJson(const RunSummary& s) {
       absl::StrCat("\"spillbacks\": ", m.spillbacks),
       absl::StrCat("\"workers_started\": ", m.workers_started),
       absl::StrCat("\"objects_evicted\": ", m.objects_evicted),
+      absl::StrCat("\"actor_order_violations\": ", m.actor_order_violations),
       absl::StrCat("\"messages\": ", s.messages),
       absl::StrCat("\"network_bytes\": ", s.network_bytes),
       absl::StrCat("\"events\": ", s.events),
