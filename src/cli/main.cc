@@ -24,6 +24,7 @@
 #include "src/sim/run_summary.h"
 #include "src/sim/sim_cluster.h"
 #include "src/trace/dot_export.h"
+#include "src/trace/event_export.h"
 #include "src/trace/timeline_export.h"
 
 DEFINE_uint64(seed, 0, "Seed of the run; 0 keeps the scenario's own seed.");
@@ -38,6 +39,9 @@ DEFINE_string(svg, "", "Render the task graph to this SVG file with Graphviz's d
 DEFINE_string(timeline, "",
               "Write the run's timeline to this file (Chrome trace events; "
               "open it in Perfetto or chrome://tracing).");
+DEFINE_string(events, "",
+              "Write every scheduling, transfer and fault event of the run to "
+              "this file: *.jsonl (JSON lines) or *.csv.");
 
 namespace miniray {
 namespace {
@@ -96,7 +100,13 @@ absl::Status WriteTraceFiles(const TraceRecorder& trace) {
     }
   }
   if (!FLAGS_timeline.empty()) {
-    return WriteFile(FLAGS_timeline, ExportTimeline(trace));
+    absl::Status status = WriteFile(FLAGS_timeline, ExportTimeline(trace));
+    if (!status.ok()) return status;
+  }
+  if (!FLAGS_events.empty()) {
+    // The format was checked before the run.
+    const EventFormat format = EventFormatForPath(FLAGS_events).value();
+    return WriteFile(FLAGS_events, ExportEvents(trace, format));
   }
   return absl::OkStatus();
 }
@@ -143,8 +153,15 @@ int RunSim(const std::string& path) {
   const uint64_t seed = FLAGS_seed != 0 ? FLAGS_seed
                         : loaded->has_seed() ? loaded->seed()
                                              : 1;
-  const bool trace =
-      !FLAGS_dot.empty() || !FLAGS_svg.empty() || !FLAGS_timeline.empty();
+  if (!FLAGS_events.empty()) {
+    absl::StatusOr<EventFormat> format = EventFormatForPath(FLAGS_events);
+    if (!format.ok()) {
+      std::cerr << "miniray: --events: " << format.status().message() << "\n";
+      return kExitBadInput;
+    }
+  }
+  const bool trace = !FLAGS_dot.empty() || !FLAGS_svg.empty() ||
+                     !FLAGS_timeline.empty() || !FLAGS_events.empty();
   SimCluster cluster(*loaded, seed, trace);
   const RunSummary summary = cluster.Run();
   if (trace) {

@@ -36,6 +36,7 @@
 #include "src/rpc/rpc_endpoint.h"
 #include "src/runtime/clock.h"
 #include "src/runtime/rng.h"
+#include "src/trace/trace_recorder.h"
 
 namespace miniray {
 
@@ -53,6 +54,8 @@ class Raylet {
     // How long a request no known node can run waits for such a node to
     // join before it is answered "infeasible".
     absl::Duration infeasible_timeout = absl::Seconds(1);
+    // Where to log lease grants, spillbacks and transfers; null: nowhere.
+    TraceRecorder* trace = nullptr;
   };
 
   // `launcher` starts a worker process for this node (see WorkerPool).
@@ -104,7 +107,7 @@ class Raylet {
   void HandleRequestWorkerLease(rpc::LeaseRequest request,
                                 Respond<RequestWorkerLease> respond);
   void Schedule(rpc::LeaseRequest request, Respond<RequestWorkerLease> respond);
-  void Spill(NodeId node, const ResourceSet& demand,
+  void Spill(NodeId node, const rpc::TaskSpec& spec, const ResourceSet& demand,
              Respond<RequestWorkerLease> respond);
   void Enqueue(rpc::LeaseRequest request, ResourceSet demand,
                Respond<RequestWorkerLease> respond);

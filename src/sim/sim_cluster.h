@@ -15,6 +15,7 @@
 #ifndef MINIRAY_SIM_SIM_CLUSTER_H_
 #define MINIRAY_SIM_SIM_CLUSTER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,19 @@ class SimCluster {
   // Plants a bug (for testing the fuzzer): owners never rebuild lost objects.
   void DisableReconstruction() { disable_reconstruction_ = true; }
   ~SimCluster();
+
+  // What a progress display shows: virtual time since the program started,
+  // tasks finished, events run.
+  struct Progress {
+    absl::Duration elapsed;
+    uint64_t tasks_finished = 0;
+    uint64_t events = 0;
+  };
+  // Calls `callback` every few thousand events while the program runs. It
+  // only reads: the run (and its fingerprint) is the same with or without.
+  void SetProgressCallback(std::function<void(const Progress&)> callback) {
+    progress_ = std::move(callback);
+  }
 
   RunSummary Run();
 
@@ -86,6 +100,7 @@ class SimCluster {
   std::unique_ptr<CoreWorker> driver_;
   std::unique_ptr<TraceRecorder> trace_;
   bool disable_reconstruction_ = false;
+  std::function<void(const Progress&)> progress_;
 };
 
 }  // namespace miniray
