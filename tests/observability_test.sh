@@ -2,7 +2,9 @@
 # Proves the observability flags of `miniray sim`: --events writes every
 # scheduling, transfer and fault event (JSON lines or CSV, by extension; any
 # other name is bad input, exit 2), the same seed gives a byte-identical file,
-# and tracing does not change the run (same fingerprint as without).
+# and tracing does not change the run (same fingerprint as without);
+# --report writes one self-contained HTML page with the summary, the task
+# graph, the timeline and utilisation charts, the same for the same seed.
 set -u
 miniray=./miniray
 out=${TEST_TMPDIR:-/tmp}
@@ -43,6 +45,20 @@ msg=$("$miniray" sim scenarios/square_map.textproto --events="$out/e.txt" 2>&1)
 [ $? == 2 ] || fail "--events=e.txt: want exit 2"
 grep -q "jsonl" <<<"$msg" || fail "--events=e.txt: message lacks the formats: $msg"
 [ ! -e "$out/e.txt" ] || fail "--events=e.txt wrote a file"
+
+# --- The HTML report ---
+"$miniray" sim "$lineage" --report="$out/r1.html" >/dev/null || fail "sim --report failed"
+"$miniray" sim "$lineage" --report="$out/r2.html" >/dev/null
+cmp -s "$out/r1.html" "$out/r2.html" || fail "same seed, different reports"
+for want in '<!DOCTYPE html>' '<h2>Summary</h2>' 'makespan_s' 'fingerprint' \
+    '<h2>Task graph</h2>' '<title>t_0_0_1</title>' '<h2>Timeline</h2>' \
+    '<h2>CPU utilisation</h2>' 'worker-1: kill_node' 'CPUs busy (%)'; do
+  grep -qF -- "$want" "$out/r1.html" || fail "report lacks '$want'"
+done
+! grep -qiE 'https?:|<script src|<link ' "$out/r1.html" || fail "report loads something from outside"
+[ "$(grep -c '<svg' "$out/r1.html")" -ge 4 ] || fail "report has too few charts"
+"$miniray" sim scenarios/square_map.textproto --report=/nonexistent/dir/r.html >/dev/null 2>&1
+[ $? == 2 ] || fail "--report to an unwritable path: want exit 2"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s)"

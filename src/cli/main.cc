@@ -19,6 +19,8 @@
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "src/programs/program.h"
+#include "src/report/html_report.h"
+#include "src/report/sim_report.h"
 #include "src/scenario/loader.h"
 #include "src/sim/fuzz.h"
 #include "src/sim/run_summary.h"
@@ -42,6 +44,9 @@ DEFINE_string(timeline, "",
 DEFINE_string(events, "",
               "Write every scheduling, transfer and fault event of the run to "
               "this file: *.jsonl (JSON lines) or *.csv.");
+DEFINE_string(report, "",
+              "Write a self-contained HTML report of the run to this file: "
+              "summary, task graph, timeline, CPU utilisation.");
 
 namespace miniray {
 namespace {
@@ -53,9 +58,12 @@ constexpr char kUsage[] =
     "miniray: a small, faithful reimplementation of Ray's core.\n"
     "\n"
     "usage:\n"
-    "  miniray sim FILE [--seed=N] [--json] [--dot=F] [--svg=F] [--timeline=F]\n"
+    "  miniray sim FILE [--seed=N] [--json] [--dot=F] [--svg=F] "
+    "[--timeline=F]\n"
+    "                   [--events=F.jsonl|F.csv] [--report=F.html]\n"
     "      run a scenario in the simulator; optionally write its task graph\n"
-    "      (DOT, or SVG rendered by Graphviz) and its timeline\n"
+    "      (DOT, or SVG rendered by Graphviz), its timeline, its event log\n"
+    "      and an HTML report of the run\n"
     "  miniray fuzz FILE [--seeds=N] [--seed=FIRST] [--max_faults=K]\n"
     "      run the scenario under N seeds, each with random node kills, and\n"
     "      check invariants after every run; print how to replay a failure\n"
@@ -161,11 +169,17 @@ int RunSim(const std::string& path) {
     }
   }
   const bool trace = !FLAGS_dot.empty() || !FLAGS_svg.empty() ||
-                     !FLAGS_timeline.empty() || !FLAGS_events.empty();
+                     !FLAGS_timeline.empty() || !FLAGS_events.empty() ||
+                     !FLAGS_report.empty();
   SimCluster cluster(*loaded, seed, trace);
   const RunSummary summary = cluster.Run();
   if (trace) {
     absl::Status written = WriteTraceFiles(*cluster.trace());
+    if (written.ok() && !FLAGS_report.empty()) {
+      written = WriteFile(
+          FLAGS_report,
+          RenderHtmlReport(MakeSimReport(*loaded, summary, *cluster.trace())));
+    }
     if (!written.ok()) {
       std::cerr << "miniray: " << written.message() << "\n";
       return kExitBadInput;
@@ -232,7 +246,7 @@ int main(int argc, char** argv) {
   if (command == "fuzz" && argc == 3) return miniray::RunFuzz(argv[2]);
   if (command == "sim") {
     std::cerr << "usage: miniray sim FILE [--seed=N] [--json] [--dot=F] "
-                 "[--svg=F] [--timeline=F]\n";
+                 "[--svg=F] [--timeline=F] [--events=F] [--report=F]\n";
     return miniray::kExitBadInput;
   }
   std::cerr << "miniray: unknown command \"" << command << "\"\n\n"

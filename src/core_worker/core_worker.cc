@@ -138,6 +138,11 @@ void CoreWorker::TraceSubmitted(const rpc::TaskSpec& spec, TaskKind kind) {
     trace.returns.push_back(ObjectId::ForReturn(trace.id, i));
   }
   if (spec.has_actor_id()) trace.actor = FromProto(spec.actor_id());
+  for (int i = 0; i < spec.resources().name_size(); ++i) {
+    if (spec.resources().name(i) == "CPU") {
+      trace.cpus = spec.resources().amount(i);
+    }
+  }
   runtime_.trace->TaskSubmitted(std::move(trace), runtime_.clock.Now());
 }
 

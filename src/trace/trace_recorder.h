@@ -56,6 +56,8 @@ struct TaskTrace {
   std::vector<ObjectId> returns;
   // For actor creations and methods: the actor (named by its creation task).
   std::optional<TaskId> actor;
+  // The CPUs the task asked for.
+  double cpus = 0;
 
   TaskState state = TaskState::kPending;
   absl::Time submitted;
