@@ -4,7 +4,9 @@
 # other name is bad input, exit 2), the same seed gives a byte-identical file,
 # and tracing does not change the run (same fingerprint as without);
 # --report writes one self-contained HTML page with the summary, the task
-# graph, the timeline and utilisation charts, the same for the same seed.
+# graph, the timeline and utilisation charts, the same for the same seed;
+# long sim and fuzz runs show progress on a terminal (and only there) without
+# changing the run.
 set -u
 miniray=./miniray
 out=${TEST_TMPDIR:-/tmp}
@@ -59,6 +61,33 @@ done
 [ "$(grep -c '<svg' "$out/r1.html")" -ge 4 ] || fail "report has too few charts"
 "$miniray" sim scenarios/square_map.textproto --report=/nonexistent/dir/r.html >/dev/null 2>&1
 [ $? == 2 ] || fail "--report to an unwritable path: want exit 2"
+
+# --- Progress on a terminal ---
+cat >"$out/many.textproto" <<'SCENARIO'
+name: "many_tasks"
+cluster {
+  node { name: "head" resources { key: "CPU" value: 4 } }
+  node { name: "worker" count: 7 resources { key: "CPU" value: 8 } }
+}
+program { name: "workload" workload { stage { name: "t" count: 60000 duration: "5ms" } } }
+SCENARIO
+plain_err=$("$miniray" sim "$out/many.textproto" 2>&1 >"$out/many.txt")
+[ -z "$plain_err" ] || fail "progress printed although stderr is not a terminal: $plain_err"
+if command -v script >/dev/null; then
+  # `script` runs the command on a pseudo-terminal.
+  script -qec "$miniray sim $out/many.textproto" /dev/null >"$out/many_tty.txt"
+  grep -q "tasks finished, [0-9]* events" "$out/many_tty.txt" ||
+    fail "no progress line on a terminal: $(head -c 300 "$out/many_tty.txt")"
+  [ "$(grep -o 'fingerprint [0-9a-f]*' "$out/many.txt")" == \
+    "$(grep -o 'fingerprint [0-9a-f]*' "$out/many_tty.txt")" ] ||
+    fail "progress changed the fingerprint"
+  script -qec "$miniray fuzz scenarios/faults/kill_node_retry.textproto --seeds=6" \
+    /dev/null >"$out/fuzz_tty.txt"
+  grep -q "seeds run, 0 failing" "$out/fuzz_tty.txt" ||
+    fail "no fuzz progress on a terminal: $(head -c 300 "$out/fuzz_tty.txt")"
+else
+  echo "script(1) is missing: progress on a terminal not tested"
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s)"

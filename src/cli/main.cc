@@ -20,6 +20,7 @@
 #include "glog/logging.h"
 #include "src/programs/program.h"
 #include "src/report/html_report.h"
+#include "src/report/progress.h"
 #include "src/report/sim_report.h"
 #include "src/scenario/loader.h"
 #include "src/sim/fuzz.h"
@@ -135,7 +136,16 @@ int RunFuzz(const std::string& path) {
   options.first_seed = FLAGS_seed != 0 ? FLAGS_seed : 1;
   options.max_faults = std::max(0, FLAGS_max_faults);
   options.disable_reconstruction = FLAGS_planted_bug == "no_reconstruction";
-  const FuzzReport report = Fuzz(*loaded, options);
+  ProgressLine progress(std::cerr, ProgressLine::StderrIsTerminal());
+  const FuzzReport report =
+      Fuzz(*loaded, options, [&](uint64_t, const FuzzReport& so_far) {
+        progress.Update([&] {
+          return absl::StrCat("fuzz ", loaded->name(), ": ", so_far.runs, "/",
+                              options.seeds, " seeds run, ",
+                              so_far.failures.size(), " failing");
+        });
+      });
+  progress.Clear();
   for (const FuzzFailure& failure : report.failures) {
     std::cout << "seed " << failure.seed << ": " << failure.violation
               << "\n  faults: " << failure.faults
@@ -172,7 +182,20 @@ int RunSim(const std::string& path) {
                      !FLAGS_timeline.empty() || !FLAGS_events.empty() ||
                      !FLAGS_report.empty();
   SimCluster cluster(*loaded, seed, trace);
+  ProgressLine progress(std::cerr, ProgressLine::StderrIsTerminal());
+  if (progress.enabled()) {
+    cluster.SetProgressCallback([&](const SimCluster::Progress& p) {
+      progress.Update([&] {
+        return absl::StrCat(
+            "sim ", loaded->name(), ": ",
+            absl::FormatDuration(absl::Trunc(p.elapsed, absl::Milliseconds(1))),
+            " simulated, ", p.tasks_finished, " tasks finished, ", p.events,
+            " events");
+      });
+    });
+  }
   const RunSummary summary = cluster.Run();
+  progress.Clear();
   if (trace) {
     absl::Status written = WriteTraceFiles(*cluster.trace());
     if (written.ok() && !FLAGS_report.empty()) {
