@@ -12,6 +12,9 @@ packages=(
   g++ libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgflags-dev libgoogle-glog-dev libgtest-dev
   graphviz python3
+  # notebooks/ and //tests:notebooks_test
+  jupyter-nbconvert python3-nbformat python3-nbclient python3-ipykernel
+  python3-pandas python3-matplotlib
 )
 
 missing=()

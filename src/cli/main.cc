@@ -19,11 +19,15 @@
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "src/programs/program.h"
+#include "src/report/html_report.h"
+#include "src/report/progress.h"
+#include "src/report/sim_report.h"
 #include "src/scenario/loader.h"
 #include "src/sim/fuzz.h"
 #include "src/sim/run_summary.h"
 #include "src/sim/sim_cluster.h"
 #include "src/trace/dot_export.h"
+#include "src/trace/event_export.h"
 #include "src/trace/timeline_export.h"
 
 DEFINE_uint64(seed, 0, "Seed of the run; 0 keeps the scenario's own seed.");
@@ -40,6 +44,12 @@ DEFINE_string(svg, "", "Render the task graph to this SVG file with Graphviz's d
 DEFINE_string(timeline, "",
               "Write the run's timeline to this file (Chrome trace events; "
               "open it in Perfetto or chrome://tracing).");
+DEFINE_string(events, "",
+              "Write every scheduling, transfer and fault event of the run to "
+              "this file: *.jsonl (JSON lines) or *.csv.");
+DEFINE_string(report, "",
+              "Write a self-contained HTML report of the run to this file: "
+              "summary, task graph, timeline, CPU utilisation.");
 
 namespace miniray {
 namespace {
@@ -51,9 +61,12 @@ constexpr char kUsage[] =
     "miniray: a small, faithful reimplementation of Ray's core.\n"
     "\n"
     "usage:\n"
-    "  miniray sim FILE [--seed=N] [--json] [--dot=F] [--svg=F] [--timeline=F]\n"
+    "  miniray sim FILE [--seed=N] [--json] [--dot=F] [--svg=F] "
+    "[--timeline=F]\n"
+    "                   [--events=F.jsonl|F.csv] [--report=F.html]\n"
     "      run a scenario in the simulator; optionally write its task graph\n"
-    "      (DOT, or SVG rendered by Graphviz) and its timeline\n"
+    "      (DOT, or SVG rendered by Graphviz), its timeline, its event log\n"
+    "      and an HTML report of the run\n"
     "  miniray fuzz FILE [--seeds=N] [--seed=FIRST] [--max_faults=K]\n"
     "      run the scenario under N seeds, each with random node kills, and\n"
     "      check invariants after every run; print how to replay a failure\n"
@@ -98,7 +111,13 @@ absl::Status WriteTraceFiles(const TraceRecorder& trace) {
     }
   }
   if (!FLAGS_timeline.empty()) {
-    return WriteFile(FLAGS_timeline, ExportTimeline(trace));
+    absl::Status status = WriteFile(FLAGS_timeline, ExportTimeline(trace));
+    if (!status.ok()) return status;
+  }
+  if (!FLAGS_events.empty()) {
+    // The format was checked before the run.
+    const EventFormat format = EventFormatForPath(FLAGS_events).value();
+    return WriteFile(FLAGS_events, ExportEvents(trace, format));
   }
   return absl::OkStatus();
 }
@@ -122,7 +141,16 @@ int RunFuzz(const std::string& path) {
           ? -1  // the scenario's, else 2
           : std::max(0, FLAGS_max_faults);
   options.disable_reconstruction = FLAGS_planted_bug == "no_reconstruction";
-  const FuzzReport report = Fuzz(*loaded, options);
+  ProgressLine progress(std::cerr, ProgressLine::StderrIsTerminal());
+  const FuzzReport report =
+      Fuzz(*loaded, options, [&](uint64_t, const FuzzReport& so_far) {
+        progress.Update([&] {
+          return absl::StrCat("fuzz ", loaded->name(), ": ", so_far.runs, "/",
+                              options.seeds, " seeds run, ",
+                              so_far.failures.size(), " failing");
+        });
+      });
+  progress.Clear();
   for (const FuzzFailure& failure : report.failures) {
     std::cout << "seed " << failure.seed << ": " << failure.violation
               << "\n  faults: " << failure.faults
@@ -148,12 +176,38 @@ int RunSim(const std::string& path) {
   const uint64_t seed = FLAGS_seed != 0 ? FLAGS_seed
                         : loaded->has_seed() ? loaded->seed()
                                              : 1;
-  const bool trace =
-      !FLAGS_dot.empty() || !FLAGS_svg.empty() || !FLAGS_timeline.empty();
+  if (!FLAGS_events.empty()) {
+    absl::StatusOr<EventFormat> format = EventFormatForPath(FLAGS_events);
+    if (!format.ok()) {
+      std::cerr << "miniray: --events: " << format.status().message() << "\n";
+      return kExitBadInput;
+    }
+  }
+  const bool trace = !FLAGS_dot.empty() || !FLAGS_svg.empty() ||
+                     !FLAGS_timeline.empty() || !FLAGS_events.empty() ||
+                     !FLAGS_report.empty();
   SimCluster cluster(*loaded, seed, trace);
+  ProgressLine progress(std::cerr, ProgressLine::StderrIsTerminal());
+  if (progress.enabled()) {
+    cluster.SetProgressCallback([&](const SimCluster::Progress& p) {
+      progress.Update([&] {
+        return absl::StrCat(
+            "sim ", loaded->name(), ": ",
+            absl::FormatDuration(absl::Trunc(p.elapsed, absl::Milliseconds(1))),
+            " simulated, ", p.tasks_finished, " tasks finished, ", p.events,
+            " events");
+      });
+    });
+  }
   const RunSummary summary = cluster.Run();
+  progress.Clear();
   if (trace) {
     absl::Status written = WriteTraceFiles(*cluster.trace());
+    if (written.ok() && !FLAGS_report.empty()) {
+      written = WriteFile(
+          FLAGS_report,
+          RenderHtmlReport(MakeSimReport(*loaded, summary, *cluster.trace())));
+    }
     if (!written.ok()) {
       std::cerr << "miniray: " << written.message() << "\n";
       return kExitBadInput;
@@ -220,7 +274,7 @@ int main(int argc, char** argv) {
   if (command == "fuzz" && argc == 3) return miniray::RunFuzz(argv[2]);
   if (command == "sim") {
     std::cerr << "usage: miniray sim FILE [--seed=N] [--json] [--dot=F] "
-                 "[--svg=F] [--timeline=F]\n";
+                 "[--svg=F] [--timeline=F] [--events=F] [--report=F]\n";
     return miniray::kExitBadInput;
   }
   std::cerr << "miniray: unknown command \"" << command << "\"\n\n"

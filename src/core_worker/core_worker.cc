@@ -111,6 +111,20 @@ std::vector<ObjectId> CoreWorker::RegisterReturns(const rpc::TaskSpec& spec) {
   return returns;
 }
 
+void CoreWorker::TraceRetryOrLoss(TraceEventType type,
+                                  std::optional<TaskId> task,
+                                  std::optional<ObjectId> object, NodeId node,
+                                  const std::string& why, int attempt) {
+  if (runtime_.trace == nullptr) return;
+  runtime_.trace->Record({.time = runtime_.clock.Now(),
+                          .type = type,
+                          .task = task,
+                          .object = object,
+                          .node = node,
+                          .attempt = attempt,
+                          .detail = why});
+}
+
 void CoreWorker::TraceSubmitted(const rpc::TaskSpec& spec, TaskKind kind) {
   if (runtime_.trace == nullptr) return;
   TaskTrace trace;
@@ -125,6 +139,11 @@ void CoreWorker::TraceSubmitted(const rpc::TaskSpec& spec, TaskKind kind) {
     trace.returns.push_back(ObjectId::ForReturn(trace.id, i));
   }
   if (spec.has_actor_id()) trace.actor = FromProto(spec.actor_id());
+  for (int i = 0; i < spec.resources().name_size(); ++i) {
+    if (spec.resources().name(i) == "CPU") {
+      trace.cpus = spec.resources().amount(i);
+    }
+  }
   runtime_.trace->TaskSubmitted(std::move(trace), runtime_.clock.Now());
 }
 
@@ -262,6 +281,8 @@ bool CoreWorker::MaybeRetry(const rpc::TaskSpec& spec, const std::string& why) {
   rpc::TaskSpec retry = spec;
   retry.set_attempt(spec.attempt() + 1);
   ++runtime_.metrics.tasks_retried;
+  TraceRetryOrLoss(TraceEventType::kTaskRetried, FromProto(spec.id()),
+                   std::nullopt, kNoNode, why, retry.attempt() + 1);
   submitter_->Submit(std::move(retry));
   return true;
 }

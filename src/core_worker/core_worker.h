@@ -225,6 +225,10 @@ class CoreWorker {
                                              std::vector<ObjectId>* ref_args);
   std::vector<ObjectId> RegisterReturns(const rpc::TaskSpec& spec);
   void TraceSubmitted(const rpc::TaskSpec& spec, TaskKind kind);
+  // Logs a retry or a lost object to the trace, if there is one.
+  void TraceRetryOrLoss(TraceEventType type, std::optional<TaskId> task,
+                        std::optional<ObjectId> object, NodeId node,
+                        const std::string& why, int attempt = 0);
   void NotifyBlocked(bool blocked);
   void ResolveAndSubmit(std::shared_ptr<rpc::TaskSpec> spec,
                         std::vector<ObjectId> ref_args);

@@ -31,6 +31,9 @@ void CoreWorker::RecoverObjectsOf(NodeId node) {
   for (ObjectId id : refs_.RemoveNode(node)) {
     const MemoryStore::Entry* entry = memory_.Get(id);
     if (entry == nullptr || !entry->in_plasma()) continue;  // not made yet
+    TraceRetryOrLoss(TraceEventType::kObjectLost,
+                     id.IsPut() ? std::nullopt : std::optional(id.task), id,
+                     node, "");
     memory_.Delete(id);  // readers wait for the rebuilt copy
     if (rebuilding.count(id.task) > 0) continue;
     if (!id.IsPut() && Reconstruct(id.task)) {
@@ -65,7 +68,9 @@ bool CoreWorker::Reconstruct(TaskId task) {
   LOG(INFO) << "reconstructing the returns of task " << spec->name() << " "
             << task.ToString();
   runtime_.metrics.objects_reconstructed += spec->num_returns();
-  if (runtime_.trace != nullptr) runtime_.trace->MarkReconstructed(task);
+  if (runtime_.trace != nullptr) {
+    runtime_.trace->MarkReconstructed(task, runtime_.clock.Now());
+  }
   ResolveAndSubmit(std::move(spec), std::move(ref_args));
   return true;
 }
@@ -85,6 +90,9 @@ bool CoreWorker::RetryFromLineage(const rpc::TaskSpec& failed) {
     if (arg.has_ref()) ref_args.push_back(FromProto(arg.ref().id()));
   }
   ++runtime_.metrics.tasks_retried;
+  TraceRetryOrLoss(TraceEventType::kTaskRetried, FromProto(spec->id()),
+                   std::nullopt, kNoNode, "an argument was lost",
+                   spec->attempt() + 1);
   // The task still holds its arguments: resolving again waits for any that
   // are being rebuilt.
   ResolveAndSubmit(std::move(spec), std::move(ref_args));

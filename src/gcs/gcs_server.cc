@@ -106,6 +106,11 @@ void GcsServer::CheckHealth() {
     LOG(INFO) << "GCS: node " << node.name() << " (" << id
               << ") missed its heartbeats; declaring it dead";
     node.set_alive(false);
+    if (options_.trace != nullptr) {
+      options_.trace->Record({.time = clock_.Now(),
+                              .type = TraceEventType::kNodeDied,
+                              .node = id});
+    }
     actor_manager_.OnNodeDied(id);
     if (!is_dirty_[id]) {
       is_dirty_[id] = true;

@@ -22,6 +22,7 @@
 #include "src/proto/miniray.pb.h"
 #include "src/rpc/rpc_endpoint.h"
 #include "src/runtime/clock.h"
+#include "src/trace/trace_recorder.h"
 
 namespace miniray {
 
@@ -30,6 +31,8 @@ class GcsServer {
   struct Options {
     absl::Duration heartbeat_period = absl::Milliseconds(100);
     int heartbeat_misses_max = 5;
+    // Where to log nodes declared dead; null: nowhere.
+    TraceRecorder* trace = nullptr;
   };
 
   GcsServer(Clock& clock, Transport& transport, Address address,

@@ -142,6 +142,7 @@ void ObjectManager::RetryLookUp(ObjectId id) {
 }
 
 void ObjectManager::RequestFrom(ObjectId id, const NodeView& source) {
+  transfers_.at(id).source = source.id;
   rpc::PullObjectRequest request;
   *request.mutable_id() = ToProto(id);
   request.set_requester_address(endpoint_.address());
@@ -267,6 +268,14 @@ void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
   secondary_owners_[id] = transfer.ref;
   ++metrics_.objects_transferred;
   metrics_.bytes_transferred += transfer.size;
+  if (options_.trace != nullptr) {
+    options_.trace->Record({.time = clock_.Now(),
+                            .type = TraceEventType::kObjectTransferred,
+                            .object = id,
+                            .node = transfer.source,
+                            .to_node = view_.local(),
+                            .bytes = transfer.size});
+  }
   NotifyOwner(transfer.ref, /*removed=*/false);
   Finish(id, rpc::ErrorInfo());
 }
@@ -295,6 +304,12 @@ void ObjectManager::Forget(ObjectId id) {
 
 void ObjectManager::OnEvicted(ObjectId id) {
   ++metrics_.objects_evicted;
+  if (options_.trace != nullptr) {
+    options_.trace->Record({.time = clock_.Now(),
+                            .type = TraceEventType::kObjectEvicted,
+                            .object = id,
+                            .node = view_.local()});
+  }
   auto it = secondary_owners_.find(id);
   if (it == secondary_owners_.end()) return;
   NotifyOwner(it->second, /*removed=*/true);

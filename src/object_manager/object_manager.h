@@ -32,6 +32,7 @@
 #include "src/raylet/cluster_view.h"
 #include "src/rpc/rpc_endpoint.h"
 #include "src/runtime/clock.h"
+#include "src/trace/trace_recorder.h"
 
 namespace miniray {
 
@@ -53,6 +54,8 @@ class ObjectManager {
     // before failing with OBJECT_STORE_FULL.
     absl::Duration room_retry_delay = absl::Milliseconds(100);
     int room_attempts_max = 100;
+    // Where to log finished transfers and evictions; null: nowhere.
+    TraceRecorder* trace = nullptr;
   };
 
   // Registers PullObject and PushChunk on `endpoint` (call before Start).
@@ -78,6 +81,7 @@ class ObjectManager {
     std::vector<NodeId> failed_sources;
     bool created = false;  // room reserved in the store
     int64_t size = 0;
+    NodeId source = kNoNode;  // the node last asked for the object
     uint32_t num_chunks = 0;
     uint32_t chunks_received = 0;
     std::vector<bool> received;

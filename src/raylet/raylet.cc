@@ -22,7 +22,8 @@ Raylet::Raylet(Clock& clock, Transport& transport, Rng& rng, Metrics& metrics,
       launcher_(std::move(launcher)) {
   object_manager_ = std::make_unique<ObjectManager>(
       clock_, endpoint_, store_, view_, metrics_,
-      ObjectManager::Options{.chunk_size = options_.chunk_size});
+      ObjectManager::Options{.chunk_size = options_.chunk_size,
+                             .trace = options_.trace});
   dependencies_ = std::make_unique<DependencyManager>(
       clock_, store_, *object_manager_,
       [this](uint64_t seq, const rpc::ErrorInfo& error) {
@@ -177,19 +178,27 @@ void Raylet::Schedule(rpc::LeaseRequest request,
     return;
   }
   if (decision.node != node_id_) {
-    Spill(decision.node, demand, std::move(respond));
+    Spill(decision.node, request.spec(), demand, std::move(respond));
     return;
   }
   Enqueue(std::move(request), std::move(demand), std::move(respond));
 }
 
-void Raylet::Spill(NodeId node, const ResourceSet& demand,
+void Raylet::Spill(NodeId node, const rpc::TaskSpec& spec,
+                   const ResourceSet& demand,
                    Respond<RequestWorkerLease> respond) {
   NodeView* target = view_.FindMutable(node);
   CHECK(target != nullptr);
   // Until the next broadcast, count the task against the node we chose.
   target->available.Subtract(demand);
   ++metrics_.spillbacks;
+  if (options_.trace != nullptr) {
+    options_.trace->Record({.time = clock_.Now(),
+                            .type = TraceEventType::kSpillback,
+                            .name = spec.name(),
+                            .node = node_id_,
+                            .to_node = node});
+  }
   rpc::LeaseReply reply;
   reply.mutable_spillback()->set_node_id(node);
   reply.mutable_spillback()->set_raylet_address(target->raylet_address);
@@ -261,6 +270,13 @@ bool Raylet::TryGrant(uint64_t seq, QueuedLease& queued, int* workers_wanted) {
   granted->set_node_id(node_id_);
   leases_.emplace(lease_id, std::move(lease));
   ++metrics_.leases_granted;
+  if (options_.trace != nullptr) {
+    options_.trace->Record({.time = clock_.Now(),
+                            .type = TraceEventType::kLeaseGranted,
+                            .name = queued.request.spec().name(),
+                            .node = node_id_,
+                            .worker = worker->id});
+  }
   queued.respond(std::move(reply));
   return true;
 }
@@ -277,7 +293,8 @@ void Raylet::SpillQueuedIfBetterElsewhere() {
     const SchedulingDecision decision = policy_.Schedule(queued.demand, view_);
     if (decision.feasible() && decision.available &&
         decision.node != node_id_) {
-      Spill(decision.node, queued.demand, std::move(queued.respond));
+      Spill(decision.node, queued.request.spec(), queued.demand,
+            std::move(queued.respond));
       const uint64_t seq = it->first;
       it = queue_.erase(it);
       dependencies_->Remove(seq);

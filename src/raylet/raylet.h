@@ -38,6 +38,7 @@
 #include "src/rpc/rpc_endpoint.h"
 #include "src/runtime/clock.h"
 #include "src/runtime/rng.h"
+#include "src/trace/trace_recorder.h"
 
 namespace miniray {
 
@@ -59,6 +60,8 @@ class Raylet {
     // cut off for too long): a Ray raylet then exits, and so should this
     // node's processes.
     std::function<void()> on_declared_dead;
+    // Where to log lease grants, spillbacks and transfers; null: nowhere.
+    TraceRecorder* trace = nullptr;
   };
 
   // `launcher` starts a worker process for this node (see WorkerPool).
@@ -118,7 +121,7 @@ class Raylet {
   void HandleRequestWorkerLease(rpc::LeaseRequest request,
                                 Respond<RequestWorkerLease> respond);
   void Schedule(rpc::LeaseRequest request, Respond<RequestWorkerLease> respond);
-  void Spill(NodeId node, const ResourceSet& demand,
+  void Spill(NodeId node, const rpc::TaskSpec& spec, const ResourceSet& demand,
              Respond<RequestWorkerLease> respond);
   void Enqueue(rpc::LeaseRequest request, ResourceSet demand,
                Respond<RequestWorkerLease> respond);

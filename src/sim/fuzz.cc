@@ -140,8 +140,9 @@ std::string CheckInvariants(const RunSummary& summary,
   return "";
 }
 
-FuzzReport Fuzz(const scenario::Scenario& scenario, const FuzzOptions& options,
-                const std::function<void(uint64_t seed)>& on_run) {
+FuzzReport Fuzz(
+    const scenario::Scenario& scenario, const FuzzOptions& options,
+    const std::function<void(uint64_t seed, const FuzzReport&)>& on_run) {
   FuzzReport report;
   scenario::Scenario clean = scenario;
   clean.clear_fault();
@@ -178,7 +179,7 @@ FuzzReport Fuzz(const scenario::Scenario& scenario, const FuzzOptions& options,
     } else if (!summary.error.empty()) {
       ++report.programs_failed;
     }
-    if (on_run) on_run(seed);
+    if (on_run) on_run(seed, report);
   }
   return report;
 }

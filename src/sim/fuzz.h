@@ -70,9 +70,11 @@ std::string CheckInvariants(const RunSummary& summary,
                             const std::string& baseline_result,
                             bool had_faults);
 
-// `on_run`, if set, is called after each seed's run (for progress).
+// `on_run`, if set, is called after each seed's run with the report so far
+// (for progress).
 FuzzReport Fuzz(const scenario::Scenario& scenario, const FuzzOptions& options,
-                const std::function<void(uint64_t seed)>& on_run = nullptr);
+                const std::function<void(uint64_t seed, const FuzzReport&)>&
+                    on_run = nullptr);
 
 }  // namespace miniray
 

@@ -76,6 +76,7 @@ void SimCluster::StartGcs() {
       DurationOr(config.heartbeat_period(), absl::Milliseconds(100));
   options.heartbeat_misses_max =
       config.has_heartbeat_misses_max() ? config.heartbeat_misses_max() : 5;
+  options.trace = trace_.get();
   const std::string head = scenario::ExpandNodeNames(scenario_)[0];
   gcs_process_ = std::make_unique<SimProcess>(loop_, *network_, *executor_,
                                               head + "/gcs");
@@ -136,6 +137,7 @@ std::unique_ptr<SimCluster::SimNode> SimCluster::MakeNode(int index,
   options.spread_threshold =
       config.has_spread_threshold() ? config.spread_threshold() : 0.5;
   options.chunk_size = BytesOr(config.transfer_chunk_size(), 5 << 20);
+  options.trace = trace_.get();
   if (config.has_max_workers_per_node()) {
     options.max_workers = config.max_workers_per_node();
   }
@@ -245,6 +247,9 @@ void SimCluster::RunProgram(RunSummary& summary) {
   CHECK((driver_->Start()).ok());
 
   const absl::Time started = loop_.Now();
+  if (trace_ != nullptr) {
+    trace_->Record({.time = started, .type = TraceEventType::kProgramStarted});
+  }
   bool done = false;
   ProgramContext context{&scenario_.program(), seed_};
   driver_->Spawn([&] {
@@ -259,8 +264,22 @@ void SimCluster::RunProgram(RunSummary& summary) {
   });
   const absl::Duration max_time =
       DurationOr(scenario_.max_time(), absl::Hours(1));
-  summary.finished = loop_.RunUntil([&] { return done; }, started + max_time);
+  uint64_t polls = 0;
+  summary.finished = loop_.RunUntil(
+      [&] {
+        if (progress_ && ++polls % 4096 == 0) {
+          progress_({loop_.Now() - started, metrics_.tasks_finished,
+                     loop_.events_run()});
+        }
+        return done;
+      },
+      started + max_time);
   summary.makespan = loop_.Now() - started;
+  if (trace_ != nullptr) {
+    trace_->Record({.time = loop_.Now(),
+                    .type = TraceEventType::kProgramFinished,
+                    .detail = summary.error});
+  }
   if (!summary.finished) {
     summary.error = absl::StrCat(
         "the program did not finish within max_time (",

@@ -17,6 +17,7 @@
 #ifndef MINIRAY_SIM_SIM_CLUSTER_H_
 #define MINIRAY_SIM_SIM_CLUSTER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,19 @@ class SimCluster {
   // Plants a bug (for testing the fuzzer): owners never rebuild lost objects.
   void DisableReconstruction() { disable_reconstruction_ = true; }
   ~SimCluster();
+
+  // What a progress display shows: virtual time since the program started,
+  // tasks finished, events run.
+  struct Progress {
+    absl::Duration elapsed;
+    uint64_t tasks_finished = 0;
+    uint64_t events = 0;
+  };
+  // Calls `callback` every few thousand events while the program runs. It
+  // only reads: the run (and its fingerprint) is the same with or without.
+  void SetProgressCallback(std::function<void(const Progress&)> callback) {
+    progress_ = std::move(callback);
+  }
 
   RunSummary Run();
 
@@ -104,7 +118,8 @@ class SimCluster {
   void SetSlowdown(int index, double factor);
   void SetSkew(int index, absl::Duration skew);
   int NodeIndex(const std::string& name) const;
-  void NoteFault(std::string what);
+  // Logs what a fault did (and traces it, on `node` if it has one).
+  void NoteFault(std::string what, const std::string& node = "");
 
   const scenario::Scenario scenario_;
   const uint64_t seed_;
@@ -127,6 +142,7 @@ class SimCluster {
   absl::Time faults_start_;
   std::unique_ptr<TraceRecorder> trace_;
   bool disable_reconstruction_ = false;
+  std::function<void(const Progress&)> progress_;
 };
 
 }  // namespace miniray

@@ -44,11 +44,12 @@ void SimCluster::ScheduleFaults() {
   }
 }
 
-void SimCluster::NoteFault(std::string what) {
+void SimCluster::NoteFault(std::string what, const std::string& node) {
   const std::string line =
       absl::StrCat(absl::FormatDuration(loop_.Now() - faults_start_), ": ", what);
   LOG(INFO) << "fault: " << line;
   fault_log_.push_back(line);
+  if (trace_ != nullptr) trace_->FaultInjected(node, std::move(what), loop_.Now());
 }
 
 int SimCluster::NodeIndex(const std::string& name) const {
@@ -124,7 +125,8 @@ void SimCluster::ApplyFault(const scenario::Fault& fault, bool heal) {
       const double factor = heal ? 1.0 : fault.slow_node().factor();
       SetSlowdown(NodeIndex(fault.slow_node().node()), factor);
       NoteFault(absl::StrCat("node ", fault.slow_node().node(), " runs ",
-                             factor, "x slower"));
+                             factor, "x slower"),
+                fault.slow_node().node());
       return;
     }
     case scenario::Fault::kClockSkew: {
@@ -133,7 +135,8 @@ void SimCluster::ApplyFault(const scenario::Fault& fault, bool heal) {
                : ParseDuration(fault.clock_skew().skew()).value();
       SetSkew(NodeIndex(fault.clock_skew().node()), skew);
       NoteFault(absl::StrCat("clocks of node ", fault.clock_skew().node(),
-                             " skewed by ", absl::FormatDuration(skew)));
+                             " skewed by ", absl::FormatDuration(skew)),
+                fault.clock_skew().node());
       return;
     }
     case scenario::Fault::KIND_NOT_SET:
@@ -156,7 +159,8 @@ void SimCluster::KillNode(int index, absl::string_view why) {
                 ? absl::StrCat("killed node ", node.name, " (node id ",
                                node.raylet->node_id(), ")")
                 : absl::StrCat("node ", node.name, " (node id ",
-                               node.raylet->node_id(), ") ", why));
+                               node.raylet->node_id(), ") ", why),
+            node.name);
 }
 
 // The machine comes back as a fresh node: new processes, a new node id, an
@@ -173,7 +177,8 @@ void SimCluster::RestartNode(int index) {
   SetSlowdown(index, slowdown);
   SetSkew(index, skew);
   NoteFault(absl::StrCat("restarted node ", nodes_[index]->name,
-                         " as a fresh node"));
+                         " as a fresh node"),
+            nodes_[index]->name);
 }
 
 void SimCluster::KillWorker(SimNode& node, SimWorker& worker) {
@@ -203,7 +208,8 @@ void SimCluster::KillWorkerOn(int index) {
   NoteFault(absl::StrCat("killed worker ", victim->core->worker_id() & 0xffff,
                          " on node ", node.name,
                          victim->core->running_task() ? " (running a task)"
-                                                      : " (idle)"));
+                                                      : " (idle)"),
+            node.name);
   KillWorker(node, *victim);
 }
 
@@ -215,7 +221,8 @@ void SimCluster::KillActorNamed(const std::string& name) {
         if (worker.process->alive() &&
             worker.core->address() == actor.address()) {
           NoteFault(absl::StrCat("killed actor \"", name, "\" (its worker on ",
-                                 node->name, ")"));
+                                 node->name, ")"),
+                    node->name);
           KillWorker(*node, worker);
           return;
         }

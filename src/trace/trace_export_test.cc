@@ -141,7 +141,7 @@ TraceRecorder Faults() {
     trace.TaskStarted(Task(0, 1, 3), 0, MakeWorkerId(0, 3), At(1 + attempt));
   }
   trace.TaskFinished(Task(0, 1, 3), rpc::ErrorInfo(), At(7));
-  trace.MarkReconstructed(Task(0, 1, 3));
+  trace.MarkReconstructed(Task(0, 1, 3), At(8));
   trace.ObjectCreated({.id = ObjectId::ForReturn(Task(0, 1, 3), 1),
                        .size = 100,
                        .node = 0,

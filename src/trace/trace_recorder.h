@@ -1,7 +1,8 @@
 // TraceRecorder: what happened to every task and object of a run, kept so
 // that the run can be drawn afterwards (a task graph in Graphviz DOT, a
 // timeline in Chrome's trace-event format; see dot_export.h and
-// timeline_export.h).
+// timeline_export.h), and the log of its events in the order they happened
+// (see trace_event.h and event_export.h).
 //
 // Components that submit, run or store things report to the recorder they
 // were given (a null recorder means tracing is off, which costs nothing):
@@ -10,6 +11,12 @@
 //                            .args = {x}, .returns = {out}}, now);
 //   recorder->TaskStarted(task, node, worker, now);
 //   recorder->TaskFinished(task, rpc::ErrorInfo(), now);
+//   recorder->Record({.time = now, .type = TraceEventType::kNodeDied,
+//                     .node = node});
+//
+// The task and object calls add their own events to the log (submitted,
+// started, finished or failed, created or reconstructed); Record adds the
+// events only other components see.
 //
 // In the simulator one recorder serves the whole cluster. Records are kept
 // in ordered maps so that exports are byte-identical for the same run.
@@ -26,6 +33,7 @@
 #include "absl/time/time.h"
 #include "src/common/ids.h"
 #include "src/proto/miniray.pb.h"
+#include "src/trace/trace_event.h"
 
 namespace miniray {
 
@@ -48,6 +56,8 @@ struct TaskTrace {
   std::vector<ObjectId> returns;
   // For actor creations and methods: the actor (named by its creation task).
   std::optional<TaskId> actor;
+  // The CPUs the task asked for.
+  double cpus = 0;
 
   TaskState state = TaskState::kPending;
   absl::Time submitted;
@@ -84,12 +94,23 @@ class TraceRecorder {
   void TaskStarted(TaskId id, NodeId node, WorkerId worker, absl::Time now);
   // `error.type()` is ERROR_NONE when the task succeeded.
   void TaskFinished(TaskId id, const rpc::ErrorInfo& error, absl::Time now);
-  void MarkReconstructed(TaskId id);
+  // The task runs again to rebuild its lost returns.
+  void MarkReconstructed(TaskId id, absl::Time now);
+  // Logs kObjectCreated, or kObjectReconstructed when the object existed.
   void ObjectCreated(ObjectTrace object);
+  // Appends `event` to the log. The first kProgramStarted sets origin().
+  void Record(TraceEvent event);
+  // A fault the scenario injected into the node named `node_name`.
+  void FaultInjected(const std::string& node_name, std::string what,
+                     absl::Time now);
 
   const std::map<TaskId, TaskTrace>& tasks() const { return tasks_; }
   const std::map<ObjectId, ObjectTrace>& objects() const { return objects_; }
   const std::map<NodeId, std::string>& node_names() const { return nodes_; }
+  // Every event, in the order they happened (times never decrease).
+  const std::vector<TraceEvent>& events() const { return events_; }
+  // When the program started; absl::UnixEpoch() if it was never recorded.
+  absl::Time origin() const { return origin_; }
   // The node's name, or "node-<id>".
   std::string NodeName(NodeId node) const;
 
@@ -97,6 +118,9 @@ class TraceRecorder {
   std::map<TaskId, TaskTrace> tasks_;
   std::map<ObjectId, ObjectTrace> objects_;
   std::map<NodeId, std::string> nodes_;
+  std::vector<TraceEvent> events_;
+  absl::Time origin_ = absl::UnixEpoch();
+  bool has_origin_ = false;
 };
 
 }  // namespace miniray
