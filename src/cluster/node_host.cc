@@ -23,6 +23,8 @@ NodeHost::NodeHost(Options options) : options_(std::move(options)) {
   executor_ = std::make_unique<FiberExecutor>(*loop_);
   transport_ = std::make_unique<GrpcTransport>(
       *loop_, GrpcTransport::Options{.token = options_.token});
+  redial_ = std::make_unique<RedialTransport>(*transport_, *loop_,
+                                              RedialTransport::Options{});
   rng_ = std::make_unique<Rng>(options_.seed,
                                absl::StrCat("raylet/", options_.raylet.node_name));
 }
@@ -36,6 +38,7 @@ NodeHost::~NodeHost() {
   workers_.clear();
   raylet_.reset();
   gcs_.reset();
+  redial_.reset();
   transport_.reset();
   executor_.reset();
   clock_.reset();
@@ -52,7 +55,7 @@ absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
   }
   // A raylet registers once, at Start: the GCS must be up by then.
   absl::Status gcs_up =
-      WaitForGcs(*host->loop_, *host->transport_, host->options_.gcs_address,
+      WaitForGcs(*host->loop_, *host->redial_, host->options_.gcs_address,
                  host->options_.start_timeout);
   if (!gcs_up.ok()) return gcs_up;
   if (absl::Status status = host->StartRaylet(); !status.ok()) return status;
@@ -62,7 +65,7 @@ absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
 absl::Status NodeHost::StartGcs() {
   absl::Status status;
   loop_->RunAndWait([&] {
-    gcs_ = std::make_unique<GcsServer>(*clock_, *transport_,
+    gcs_ = std::make_unique<GcsServer>(*clock_, *redial_,
                                        options_.gcs_address, options_.gcs);
     status = gcs_->Start();
   });
@@ -91,7 +94,7 @@ absl::Status NodeHost::StartRaylet() {
     raylet_address_ = absl::StrCat(options_.host, ":", port);
     loop_->RunAndWait([&] {
       raylet_ = std::make_unique<Raylet>(
-          *clock_, *transport_, *rng_, metrics_, raylet_address_,
+          *clock_, *redial_, *rng_, metrics_, raylet_address_,
           [this](WorkerId id) { LaunchWorker(id); }, raylet_options);
       status = raylet_->Start([this, registered](NodeId id) {
         node_id_ = id;
@@ -132,7 +135,7 @@ void NodeHost::LaunchWorker(WorkerId id) {
     options.gcs_address = options_.gcs_address;
     options.max_inline_bytes = options_.max_inline_bytes;
     auto worker = std::make_unique<CoreWorker>(
-        CoreWorkerRuntime{*clock_, *transport_, *executor_, raylet_->store(),
+        CoreWorkerRuntime{*clock_, *redial_, *executor_, raylet_->store(),
                           metrics_, nullptr},
         options);
     if (worker->Start().ok()) {
@@ -157,7 +160,7 @@ absl::StatusOr<CoreWorker*> NodeHost::StartDriver(CoreWorker::Options options) {
     options.is_driver = true;
     loop_->RunAndWait([&] {
       driver_ = std::make_unique<CoreWorker>(
-          CoreWorkerRuntime{*clock_, *transport_, *executor_, raylet_->store(),
+          CoreWorkerRuntime{*clock_, *redial_, *executor_, raylet_->store(),
                             metrics_, nullptr},
           options);
       status = driver_->Start();

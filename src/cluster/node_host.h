@@ -18,6 +18,10 @@
 // Known gaps of this first step (docs/real-cluster.md): workers are not
 // separate processes, and the object store is not shared memory.
 //
+// Calls that never reached a peer (connection refused: its process was
+// killed) are made again with backoff (RedialTransport), so that a dead
+// node is silent until the GCS declares it dead, as in the simulator.
+//
 // Threads: Start, StartDriver, metrics() and the destructor are called from
 // a thread that is not the loop's (main); they block on the loop. The
 // destructor stops the loop first, then destroys the components, so no
@@ -40,6 +44,7 @@
 #include "src/runtime/real/fiber_executor.h"
 #include "src/runtime/real/grpc_transport.h"
 #include "src/runtime/real/real_clock.h"
+#include "src/runtime/real/redial_transport.h"
 #include "src/runtime/rng.h"
 
 namespace miniray {
@@ -93,7 +98,7 @@ class NodeHost {
   const Address& raylet_address() const { return raylet_address_; }
   const Address& gcs_address() const { return options_.gcs_address; }
   EventLoop& loop() { return *loop_; }
-  Transport& transport() { return *transport_; }
+  Transport& transport() { return *redial_; }
   FiberExecutor& executor() { return *executor_; }
   // Runs `fn(raylet)` on the loop and returns what it returns.
   bool WithRaylet(const std::function<void(const Raylet&)>& fn);
@@ -112,6 +117,9 @@ class NodeHost {
   std::unique_ptr<RealClock> clock_;
   std::unique_ptr<FiberExecutor> executor_;
   std::unique_ptr<GrpcTransport> transport_;
+  // What the components use: a killed peer looks silent, as in the
+  // simulator, until the GCS declares its node dead (redial_transport.h).
+  std::unique_ptr<RedialTransport> redial_;
   std::unique_ptr<Rng> rng_;
   Metrics metrics_;  // touched on the loop only
   std::unique_ptr<GcsServer> gcs_;
