@@ -89,6 +89,8 @@ absl::Status LocalCluster::StartChildren() {
       return status;
     }
   }
+  std::cerr << "miniray local: cluster " << marker_ << ": " << names.size()
+            << " node processes, GCS at " << gcs_address_ << "\n";
   return absl::OkStatus();
 }
 
