@@ -67,8 +67,8 @@ int RunLocal(const std::string& path) {
                            : LocalSummaryText(summary));
   absl::Status check = CheckExpectations(loaded->expect(), summary);
   if (!check.ok()) {
-    std::cerr << "miniray: " << path << ": expectation failed: "
-              << check.message() << "\n";
+    std::cerr << "miniray: " << path
+              << ": expectation failed: " << check.message() << "\n";
     return kExitExpectationFailed;
   }
   return 0;
@@ -96,7 +96,8 @@ int RunNode() {
               << ") and --gcs_address\n";
     return kExitBadInput;
   }
-  NodeHost::Options options = NodeOptionsFromScenario(*loaded, FLAGS_node_index);
+  NodeHost::Options options =
+      NodeOptionsFromScenario(*loaded, FLAGS_node_index);
   options.run_gcs = FLAGS_gcs_port != 0;
   options.gcs_port = FLAGS_gcs_port;
   options.gcs_address = FLAGS_gcs_address;

@@ -60,16 +60,19 @@ absl::StatusOr<pid_t> ChildProcesses::Start(
   // Everything the child needs is built before fork: between fork and exec
   // a child of a threaded process may only make async-signal-safe calls.
   std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   std::vector<char*> env;
   for (char** var = environ; *var != nullptr; ++var) env.push_back(*var);
-  for (const std::string& var : extra_env) env.push_back(const_cast<char*>(var.c_str()));
+  for (const std::string& var : extra_env)
+    env.push_back(const_cast<char*>(var.c_str()));
   env.push_back(nullptr);
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
-    return absl::ResourceExhaustedError(absl::StrCat("fork: ", strerror(errno)));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("fork: ", strerror(errno)));
   }
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);

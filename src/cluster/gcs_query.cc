@@ -23,9 +23,10 @@ struct Pending {
 
 }  // namespace
 
-absl::StatusOr<std::vector<rpc::NodeInfo>> QueryNodes(
-    EventLoop& loop, Transport& transport, const Address& gcs,
-    absl::Duration timeout) {
+absl::StatusOr<std::vector<rpc::NodeInfo>> QueryNodes(EventLoop& loop,
+                                                      Transport& transport,
+                                                      const Address& gcs,
+                                                      absl::Duration timeout) {
   CHECK(!loop.InLoopThread()) << "QueryNodes blocks: not on the loop";
   auto pending = std::make_shared<Pending>();
   const bool posted = loop.RunAndWait([&] {

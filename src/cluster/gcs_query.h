@@ -22,9 +22,10 @@ namespace miniray {
 
 // Every node the GCS knows of (alive or dead). The transport's error if the
 // GCS does not answer within `timeout`.
-absl::StatusOr<std::vector<rpc::NodeInfo>> QueryNodes(
-    EventLoop& loop, Transport& transport, const Address& gcs,
-    absl::Duration timeout);
+absl::StatusOr<std::vector<rpc::NodeInfo>> QueryNodes(EventLoop& loop,
+                                                      Transport& transport,
+                                                      const Address& gcs,
+                                                      absl::Duration timeout);
 
 // Asks until the GCS answers (every 100 ms); DeadlineExceeded, with the
 // last error, if it has not answered within `timeout`.

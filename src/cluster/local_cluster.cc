@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <random>
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -34,15 +34,16 @@ constexpr absl::Duration kPollPeriod = absl::Milliseconds(20);
 std::string RandomHex(int bytes) {
   std::string raw(bytes, '\0');
   FILE* urandom = std::fopen("/dev/urandom", "rb");
-  const bool read = urandom != nullptr &&
-                    std::fread(raw.data(), 1, raw.size(), urandom) == raw.size();
+  const bool read = urandom != nullptr && std::fread(raw.data(), 1, raw.size(),
+                                                     urandom) == raw.size();
   if (urandom != nullptr) std::fclose(urandom);
   if (!read) {
     std::random_device device;  // the OS's entropy too, if urandom fails
     for (char& c : raw) c = static_cast<char>(device() & 0xff);
   }
   std::string hex;
-  for (char c : raw) absl::StrAppendFormat(&hex, "%02x", static_cast<unsigned char>(c));
+  for (char c : raw)
+    absl::StrAppendFormat(&hex, "%02x", static_cast<unsigned char>(c));
   return hex;
 }
 
@@ -207,11 +208,11 @@ void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
   if (fault.restart) {
     if (child.pid != 0) return;  // still running: nothing to heal
     absl::Status status = StartChild(child);
-    what = status.ok() ? absl::StrCat("restarted node ", child.name,
-                                      " as a fresh process (pid ", child.pid,
-                                      ")")
-                       : absl::StrCat("cannot restart node ", child.name, ": ",
-                                      status.message());
+    what = status.ok()
+               ? absl::StrCat("restarted node ", child.name,
+                              " as a fresh process (pid ", child.pid, ")")
+               : absl::StrCat("cannot restart node ", child.name, ": ",
+                              status.message());
   } else if (child.pid == 0) {
     what = absl::StrCat("kill_node ", child.name, ": not running");
   } else {
@@ -238,15 +239,15 @@ void LocalCluster::RunProgram(RunSummary& summary) {
   const Program* program =
       ProgramRegistry::Global().Find(scenario_.program().name());
   if (program == nullptr) {
-    summary.error = absl::StrCat("unknown program \"",
-                                 scenario_.program().name(), "\"");
+    summary.error =
+        absl::StrCat("unknown program \"", scenario_.program().name(), "\"");
     return;
   }
   absl::StatusOr<CoreWorker*> driver =
       driver_host_->StartDriver(DriverOptionsFromScenario(scenario_));
   if (!driver.ok()) {
-    summary.error = absl::StrCat("cannot start the driver: ",
-                                 driver.status().message());
+    summary.error =
+        absl::StrCat("cannot start the driver: ", driver.status().message());
     return;
   }
   auto run = std::make_shared<ProgramRun>();
@@ -303,7 +304,8 @@ RunSummary LocalCluster::Run() {
     // The driver node's raylet must see the cluster (to pull from it), and
     // the others must see the driver node (to pull the driver's objects):
     // the GCS tells them all in the same broadcast, once per heartbeat.
-    absl::SleepFor(3 * NodeOptionsFromScenario(scenario_, 0).gcs.heartbeat_period);
+    absl::SleepFor(3 *
+                   NodeOptionsFromScenario(scenario_, 0).gcs.heartbeat_period);
     RunProgram(summary);
     summary.metrics = driver_host_->metrics();
   } else {

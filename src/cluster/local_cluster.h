@@ -73,7 +73,7 @@ class LocalCluster {
   };
   struct PlannedFault {
     absl::Duration at;
-    int node = 0;       // index into children_
+    int node = 0;          // index into children_
     bool restart = false;  // heal: start a fresh process for the node
   };
 

@@ -25,8 +25,8 @@ NodeHost::NodeHost(Options options) : options_(std::move(options)) {
       *loop_, GrpcTransport::Options{.token = options_.token});
   redial_ = std::make_unique<RedialTransport>(*transport_, *loop_,
                                               RedialTransport::Options{});
-  rng_ = std::make_unique<Rng>(options_.seed,
-                               absl::StrCat("raylet/", options_.raylet.node_name));
+  rng_ = std::make_unique<Rng>(
+      options_.seed, absl::StrCat("raylet/", options_.raylet.node_name));
 }
 
 NodeHost::~NodeHost() {
@@ -65,15 +65,14 @@ absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
 absl::Status NodeHost::StartGcs() {
   absl::Status status;
   loop_->RunAndWait([&] {
-    gcs_ = std::make_unique<GcsServer>(*clock_, *redial_,
-                                       options_.gcs_address, options_.gcs);
+    gcs_ = std::make_unique<GcsServer>(*clock_, *redial_, options_.gcs_address,
+                                       options_.gcs);
     status = gcs_->Start();
   });
   if (!status.ok()) {
-    return absl::Status(status.code(),
-                        absl::StrCat("cannot start the GCS at ",
-                                     options_.gcs_address, ": ",
-                                     status.message()));
+    return absl::Status(status.code(), absl::StrCat("cannot start the GCS at ",
+                                                    options_.gcs_address, ": ",
+                                                    status.message()));
   }
   return absl::OkStatus();
 }
@@ -106,10 +105,10 @@ absl::Status NodeHost::StartRaylet() {
     if (!status.ok() && options_.raylet_port != 0) break;
   }
   if (!status.ok()) {
-    return absl::Status(status.code(),
-                        absl::StrCat("cannot start the raylet of ",
-                                     options_.raylet.node_name, ": ",
-                                     status.message()));
+    return absl::Status(
+        status.code(),
+        absl::StrCat("cannot start the raylet of ", options_.raylet.node_name,
+                     ": ", status.message()));
   }
   if (!registered->WaitForNotificationWithTimeout(options_.start_timeout)) {
     return absl::DeadlineExceededError(absl::StrCat(

@@ -33,8 +33,8 @@ absl::StatusOr<int> PickFreePort(const std::string& host) {
   const int error = errno;
   close(fd);
   if (port <= 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot find a free port on ", host, ": ", strerror(error)));
+    return absl::UnavailableError(absl::StrCat("cannot find a free port on ",
+                                               host, ": ", strerror(error)));
   }
   return port;
 }

@@ -27,7 +27,8 @@ bool RedialTransport::Unreachable(const absl::Status& status,
                                   absl::string_view method,
                                   absl::string_view to) {
   return absl::IsUnavailable(status) &&
-         absl::StartsWith(status.message(), absl::StrCat(method, " to ", to, ": "));
+         absl::StartsWith(status.message(),
+                          absl::StrCat(method, " to ", to, ": "));
 }
 
 void RedialTransport::Call(const Address& from, const Address& to,
@@ -49,21 +50,24 @@ void RedialTransport::Call(const Address& from, const Address& to,
 void RedialTransport::Send(std::shared_ptr<Attempt> attempt) {
   CallOptions options = attempt->options;
   if (options.timeout != absl::InfiniteDuration()) {
-    options.timeout = std::max(absl::ZeroDuration(), attempt->deadline - absl::Now());
+    options.timeout =
+        std::max(absl::ZeroDuration(), attempt->deadline - absl::Now());
   }
-  inner_.Call(
-      attempt->from, attempt->to, attempt->method, *attempt->request, options,
-      [this, attempt](absl::StatusOr<std::string> reply) {
-        const bool retry = !reply.ok() && Unreachable(reply.status(), attempt->method, attempt->to) &&
-                           absl::Now() + attempt->backoff < attempt->deadline;
-        if (!retry) {
-          if (attempt->on_reply) attempt->on_reply(std::move(reply));
-          return;
-        }
-        const absl::Duration wait = attempt->backoff;
-        attempt->backoff = std::min(2 * attempt->backoff, options_.max_backoff);
-        loop_.RunAfter(wait, [this, attempt] { Send(attempt); });
-      });
+  inner_.Call(attempt->from, attempt->to, attempt->method, *attempt->request,
+              options, [this, attempt](absl::StatusOr<std::string> reply) {
+                const bool retry =
+                    !reply.ok() &&
+                    Unreachable(reply.status(), attempt->method, attempt->to) &&
+                    absl::Now() + attempt->backoff < attempt->deadline;
+                if (!retry) {
+                  if (attempt->on_reply) attempt->on_reply(std::move(reply));
+                  return;
+                }
+                const absl::Duration wait = attempt->backoff;
+                attempt->backoff =
+                    std::min(2 * attempt->backoff, options_.max_backoff);
+                loop_.RunAfter(wait, [this, attempt] { Send(attempt); });
+              });
 }
 
 }  // namespace miniray

@@ -24,11 +24,11 @@
 //
 // "Unreachable" is recognised by the gRPC transport's error: Unavailable,
 // with the message the transport gives its own errors ("M to A: ..."); a
-// handler's own Unavailable carries no such prefix and is passed through. Attempts back
-// off from `first_backoff` to `max_backoff` and stop at the call's timeout
-// or after `give_up_after`, when the last error is delivered. Listen and
-// Close go straight to the inner transport. Thread-safety: as the inner
-// transport's; retries are timers on `loop`.
+// handler's own Unavailable carries no such prefix and is passed through.
+// Attempts back off from `first_backoff` to `max_backoff` and stop at the
+// call's timeout or after `give_up_after`, when the last error is delivered.
+// Listen and Close go straight to the inner transport. Thread-safety: as the
+// inner transport's; retries are timers on `loop`.
 #ifndef MINIRAY_RUNTIME_REAL_REDIAL_TRANSPORT_H_
 #define MINIRAY_RUNTIME_REAL_REDIAL_TRANSPORT_H_
 
