@@ -14,7 +14,7 @@ json_field() {
 }
 
 # The cluster marker `local` prints on stderr; every node's argv has it.
-marker_of() { sed -n 's/^miniray local: cluster \([^:]*\):.*/\1/p' "$1"; }
+marker_of() { sed -n 's/^miniray local: cluster \([^:]*\):.*/\1/p' "$1" 2>/dev/null; }
 
 expect_no_leftovers() {
   local marker=$1 what=$2
