@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
+#include "src/cli/cluster_commands.h"
 #include "src/programs/program.h"
 #include "src/report/html_report.h"
 #include "src/report/progress.h"
@@ -272,6 +273,9 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "sim" && argc == 3) return miniray::RunSim(argv[2]);
   if (command == "fuzz" && argc == 3) return miniray::RunFuzz(argv[2]);
+  if (miniray::IsClusterCommand(command)) {
+    return miniray::RunClusterCommand(argc, argv);
+  }
   if (command == "sim") {
     std::cerr << "usage: miniray sim FILE [--seed=N] [--json] [--dot=F] "
                  "[--svg=F] [--timeline=F] [--events=F] [--report=F]\n";

@@ -1,0 +1,136 @@
+#include "src/cli/cluster_commands.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "gflags/gflags.h"
+#include "glog/logging.h"
+#include "src/cluster/child_processes.h"
+#include "src/cluster/local_cluster.h"
+#include "src/cluster/node_host.h"
+#include "src/cluster/scenario_options.h"
+#include "src/common/units.h"
+#include "src/scenario/loader.h"
+#include "src/sim/run_summary.h"
+
+// Defined in main.cc.
+DECLARE_bool(json);
+DECLARE_uint64(seed);
+
+DEFINE_string(scenario, "", "node: the scenario file of the local cluster.");
+DEFINE_int32(node_index, 0, "node: which node of the scenario this is.");
+DEFINE_string(gcs_address, "", "node: the GCS's address, host:port.");
+DEFINE_int32(gcs_port, 0, "node: run the GCS here, on this port (the head).");
+DEFINE_int32(raylet_port, 0, "node: the raylet's port; 0 picks a free one.");
+DEFINE_string(cluster, "",
+              "node: the local cluster's marker (for finding its processes).");
+
+namespace miniray {
+namespace {
+
+constexpr int kExitExpectationFailed = 1;
+constexpr int kExitBadInput = 2;
+constexpr char kTokenVariable[] = "MINIRAY_TOKEN";
+
+// As SummaryToText, for a real run: real time, no fingerprint, and counts
+// that are the driver's own.
+std::string LocalSummaryText(const RunSummary& s) {
+  std::string text = s.error.empty() ? absl::StrCat("result: ", s.result, "\n")
+                                     : absl::StrCat("error: ", s.error, "\n");
+  absl::StrAppendFormat(
+      &text,
+      "scenario %s, seed %d, %d nodes (one process each): makespan %s (real), "
+      "%d tasks finished, %d retried (counted by the driver)\n",
+      s.scenario, s.seed, s.nodes, absl::FormatDuration(s.makespan),
+      s.metrics.tasks_finished, s.metrics.tasks_retried);
+  for (const std::string& line : s.faults) {
+    absl::StrAppend(&text, "fault at ", line, "\n");
+  }
+  return text;
+}
+
+int RunLocal(const std::string& path) {
+  absl::StatusOr<scenario::Scenario> loaded = scenario::LoadScenarioFile(path);
+  if (!loaded.ok()) {
+    std::cerr << "miniray: " << loaded.status().message() << "\n";
+    return kExitBadInput;
+  }
+  ChildProcesses::KillAllOnSignal();
+  LocalCluster cluster(*loaded, LocalCluster::Options{.scenario_path = path,
+                                                      .seed = FLAGS_seed});
+  const RunSummary summary = cluster.Run();
+  std::cout << (FLAGS_json ? SummaryToJson(summary) + "\n"
+                           : LocalSummaryText(summary));
+  absl::Status check = CheckExpectations(loaded->expect(), summary);
+  if (!check.ok()) {
+    std::cerr << "miniray: " << path
+              << ": expectation failed: " << check.message() << "\n";
+    return kExitExpectationFailed;
+  }
+  return 0;
+}
+
+// One node of a local cluster, until it is killed (or the GCS declares it
+// dead, when it exits as a Ray raylet does).
+int RunNode() {
+  const char* token = std::getenv(kTokenVariable);
+  if (token == nullptr || *token == '\0') {
+    std::cerr << "miniray node: " << kTokenVariable
+              << " is not set (miniray local sets it)\n";
+    return kExitBadInput;
+  }
+  absl::StatusOr<scenario::Scenario> loaded =
+      scenario::LoadScenarioFile(FLAGS_scenario);
+  if (!loaded.ok()) {
+    std::cerr << "miniray node: " << loaded.status().message() << "\n";
+    return kExitBadInput;
+  }
+  const int nodes = scenario::ExpandNodeNames(*loaded).size();
+  if (FLAGS_node_index < 0 || FLAGS_node_index >= nodes ||
+      FLAGS_gcs_address.empty()) {
+    std::cerr << "miniray node: needs --node_index in [0, " << nodes
+              << ") and --gcs_address\n";
+    return kExitBadInput;
+  }
+  NodeHost::Options options =
+      NodeOptionsFromScenario(*loaded, FLAGS_node_index);
+  options.run_gcs = FLAGS_gcs_port != 0;
+  options.gcs_port = FLAGS_gcs_port;
+  options.gcs_address = FLAGS_gcs_address;
+  options.raylet_port = FLAGS_raylet_port;
+  options.token = token;
+  options.seed = ScenarioSeed(*loaded, FLAGS_seed);
+  const std::string name = options.raylet.node_name;
+  options.on_declared_dead = [name] {
+    LOG(WARNING) << name << ": declared dead by the GCS; exiting";
+    std::_Exit(kExitExpectationFailed);
+  };
+  absl::StatusOr<std::unique_ptr<NodeHost>> host = NodeHost::Start(options);
+  if (!host.ok()) {
+    std::cerr << "miniray node " << name << ": " << host.status().message()
+              << "\n";
+    return kExitExpectationFailed;
+  }
+  // Everything runs on the host's loop; this thread only keeps the process.
+  while (true) pause();
+}
+
+}  // namespace
+
+bool IsClusterCommand(const std::string& command) {
+  return command == "local" || command == "node";
+}
+
+int RunClusterCommand(int argc, char** argv) {
+  const std::string command = argc >= 2 ? argv[1] : "";
+  if (command == "local" && argc == 3) return RunLocal(argv[2]);
+  if (command == "node" && argc == 2) return RunNode();
+  std::cerr << "usage: miniray local FILE [--json] [--seed=N]\n";
+  return kExitBadInput;
+}
+
+}  // namespace miniray

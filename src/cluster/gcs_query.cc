@@ -1,0 +1,82 @@
+#include "src/cluster/gcs_query.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "glog/logging.h"
+#include "src/rpc/rpc_endpoint.h"
+
+namespace miniray {
+namespace {
+
+// What the reply callback hands back to the waiting thread. Shared, so that
+// a reply arriving after the waiter gave up touches nothing freed.
+struct Pending {
+  absl::Mutex mu;
+  absl::StatusOr<std::vector<rpc::NodeInfo>> result ABSL_GUARDED_BY(mu) =
+      absl::UnknownError("no reply");
+  absl::Notification done;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<rpc::NodeInfo>> QueryNodes(EventLoop& loop,
+                                                      Transport& transport,
+                                                      const Address& gcs,
+                                                      absl::Duration timeout) {
+  CHECK(!loop.InLoopThread()) << "QueryNodes blocks: not on the loop";
+  auto pending = std::make_shared<Pending>();
+  const bool posted = loop.RunAndWait([&] {
+    // The endpoint only calls; it never listens. The callback keeps it
+    // alive until the reply, and is destroyed on the loop.
+    auto endpoint = std::make_shared<RpcEndpoint>(transport, "gcs-query");
+    endpoint->Call<GetAllNodes>(
+        gcs, rpc::GetAllNodesRequest(),
+        [pending, endpoint](absl::StatusOr<rpc::GetAllNodesReply> reply) {
+          {
+            absl::MutexLock lock(&pending->mu);
+            if (reply.ok()) {
+              pending->result = std::vector<rpc::NodeInfo>(
+                  reply->nodes().begin(), reply->nodes().end());
+            } else {
+              pending->result = reply.status();
+            }
+          }
+          pending->done.Notify();
+        },
+        CallOptions{.timeout = timeout});
+  });
+  if (!posted) return absl::CancelledError("the event loop has stopped");
+  // The transport answers by the deadline; the slack covers the loop's lag.
+  if (!pending->done.WaitForNotificationWithTimeout(timeout +
+                                                    absl::Seconds(5))) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("Gcs.GetAllNodes to ", gcs, ": no reply"));
+  }
+  absl::MutexLock lock(&pending->mu);
+  return pending->result;
+}
+
+absl::Status WaitForGcs(EventLoop& loop, Transport& transport,
+                        const Address& gcs, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::Status last;
+  while (true) {
+    absl::StatusOr<std::vector<rpc::NodeInfo>> nodes =
+        QueryNodes(loop, transport, gcs, absl::Seconds(1));
+    if (nodes.ok()) return absl::OkStatus();
+    last = nodes.status();
+    // A wrong token will not get better by asking again.
+    if (absl::IsUnauthenticated(last)) return last;
+    if (absl::Now() >= deadline) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("the GCS at ", gcs, " did not answer within ",
+                   absl::FormatDuration(timeout), ": ", last.message()));
+}
+
+}  // namespace miniray

@@ -1,0 +1,320 @@
+#include "src/cluster/local_cluster.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "src/api/object_ref.h"
+#include "src/cluster/gcs_query.h"
+#include "src/cluster/ports.h"
+#include "src/cluster/scenario_options.h"
+#include "src/common/units.h"
+#include "src/programs/program.h"
+#include "src/scenario/loader.h"
+
+namespace miniray {
+namespace {
+
+constexpr char kHost[] = "127.0.0.1";
+constexpr char kDriverNodeName[] = "local-driver";
+// How often the main thread looks at the clock, its children and the
+// program while the program runs.
+constexpr absl::Duration kPollPeriod = absl::Milliseconds(20);
+
+// `bytes` random bytes as hex, from the kernel's generator.
+std::string RandomHex(int bytes) {
+  std::string raw(bytes, '\0');
+  FILE* urandom = std::fopen("/dev/urandom", "rb");
+  const bool read = urandom != nullptr && std::fread(raw.data(), 1, raw.size(),
+                                                     urandom) == raw.size();
+  if (urandom != nullptr) std::fclose(urandom);
+  if (!read) {
+    std::random_device device;  // the OS's entropy too, if urandom fails
+    for (char& c : raw) c = static_cast<char>(device() & 0xff);
+  }
+  std::string hex;
+  for (char c : raw)
+    absl::StrAppendFormat(&hex, "%02x", static_cast<unsigned char>(c));
+  return hex;
+}
+
+std::string SelfBinary() {
+  char path[4096];
+  const ssize_t length = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (length <= 0) return "/proc/self/exe";
+  return std::string(path, length);
+}
+
+// What the program's fiber hands back. Shared: the fiber may outlive Run's
+// frame if the program never finishes.
+struct ProgramRun {
+  ProgramContext context;
+  std::string result;
+  std::string error;
+  absl::Notification done;
+};
+
+}  // namespace
+
+LocalCluster::LocalCluster(const scenario::Scenario& scenario, Options options)
+    : scenario_(scenario),
+      options_(std::move(options)),
+      seed_(ScenarioSeed(scenario_, options_.seed)),
+      token_(RandomHex(16)),
+      marker_(absl::StrCat("miniray-local-", getpid(), "-", RandomHex(4))),
+      binary_(options_.binary.empty() ? SelfBinary() : options_.binary) {}
+
+LocalCluster::~LocalCluster() {
+  driver_host_.reset();
+  processes_.KillAll();
+}
+
+absl::Status LocalCluster::StartChildren() {
+  absl::StatusOr<int> gcs_port = PickFreePort(kHost);
+  if (!gcs_port.ok()) return gcs_port.status();
+  gcs_port_ = *gcs_port;
+  gcs_address_ = absl::StrCat(kHost, ":", gcs_port_);
+  const std::vector<std::string> names = scenario::ExpandNodeNames(scenario_);
+  for (size_t i = 0; i < names.size(); ++i) {
+    children_.push_back(Child{names[i], static_cast<int>(i), 0});
+    if (absl::Status status = StartChild(children_.back()); !status.ok()) {
+      return status;
+    }
+  }
+  std::cerr << "miniray local: cluster " << marker_ << ": " << names.size()
+            << " node processes, GCS at " << gcs_address_ << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status LocalCluster::StartChild(Child& child) {
+  absl::StatusOr<int> port = PickFreePort(kHost);
+  if (!port.ok()) return port.status();
+  std::vector<std::string> argv = {
+      binary_,
+      "node",
+      absl::StrCat("--scenario=", options_.scenario_path),
+      absl::StrCat("--node_index=", child.index),
+      absl::StrCat("--gcs_address=", gcs_address_),
+      absl::StrCat("--raylet_port=", *port),
+      absl::StrCat("--seed=", seed_),
+      absl::StrCat("--cluster=", marker_),
+  };
+  if (child.index == 0) argv.push_back(absl::StrCat("--gcs_port=", gcs_port_));
+  absl::StatusOr<pid_t> pid =
+      processes_.Start(argv, {absl::StrCat("MINIRAY_TOKEN=", token_)});
+  if (!pid.ok()) return pid.status();
+  child.pid = *pid;
+  return absl::OkStatus();
+}
+
+absl::Status LocalCluster::StartDriverNode() {
+  NodeHost::Options options = NodeOptionsFromScenario(scenario_, 0);
+  options.run_gcs = false;
+  options.gcs_address = gcs_address_;
+  options.raylet.node_name = kDriverNodeName;
+  // No resources: nothing is scheduled here; the node only holds the
+  // driver's objects (the driver's Puts and what its Gets pull).
+  options.raylet.resources = ResourceSet::FromMap({{"CPU", 0}});
+  options.token = token_;
+  options.seed = seed_;
+  options.start_timeout = options_.start_timeout;
+  absl::StatusOr<std::unique_ptr<NodeHost>> host = NodeHost::Start(options);
+  if (!host.ok()) return host.status();
+  driver_host_ = std::move(*host);
+  return absl::OkStatus();
+}
+
+absl::Status LocalCluster::WaitForNodes(const std::vector<std::string>& names) {
+  const absl::Time deadline = absl::Now() + options_.start_timeout;
+  std::string missing;
+  while (absl::Now() < deadline) {
+    for (const auto& [pid, status] : processes_.ReapExited()) {
+      return absl::UnavailableError(
+          absl::StrCat("a node process (pid ", pid, ") ",
+                       ChildProcesses::DescribeWaitStatus(status),
+                       " before the cluster came up"));
+    }
+    absl::StatusOr<std::vector<rpc::NodeInfo>> nodes =
+        QueryNodes(driver_host_->loop(), driver_host_->transport(),
+                   gcs_address_, absl::Seconds(2));
+    missing.clear();
+    for (const std::string& name : names) {
+      const bool alive =
+          nodes.ok() &&
+          std::any_of(nodes->begin(), nodes->end(), [&](const auto& node) {
+            return node.name() == name && node.alive();
+          });
+      if (!alive) absl::StrAppend(&missing, missing.empty() ? "" : ", ", name);
+    }
+    if (missing.empty()) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("the cluster did not come up within ",
+                   absl::FormatDuration(options_.start_timeout),
+                   ": not registered: ", missing));
+}
+
+std::vector<LocalCluster::PlannedFault> LocalCluster::PlanFaults() {
+  std::vector<PlannedFault> planned;
+  for (int i = 0; i < scenario_.fault_size(); ++i) {
+    const scenario::Fault& fault = scenario_.fault(i);
+    const absl::Duration at = ParseDuration(fault.at()).value();
+    if (fault.kind_case() != scenario::Fault::kKillNode) {
+      const auto* field =
+          fault.GetDescriptor()->FindFieldByNumber(fault.kind_case());
+      std::cerr << "miniray: fault[" << i << "] ("
+                << (field != nullptr ? field->name() : "unknown") << " at "
+                << fault.at() << ") is not supported in local mode; skipped\n";
+      continue;
+    }
+    auto child = std::find_if(children_.begin(), children_.end(), [&](auto& c) {
+      return c.name == fault.kill_node();
+    });
+    if (child == children_.end()) continue;  // validation rules this out
+    const int index = static_cast<int>(child - children_.begin());
+    if (index == 0) {
+      std::cerr << "miniray: fault[" << i << "] kills the head: in local mode "
+                << "that kills the GCS too (it runs in the head's process)\n";
+    }
+    planned.push_back({at, index, false});
+    if (!fault.duration().empty()) {
+      if (index == 0) {
+        std::cerr << "miniray: fault[" << i << "]: the head is not restarted "
+                  << "in local mode (the GCS keeps no state to restart from)\n";
+      } else {
+        planned.push_back(
+            {at + ParseDuration(fault.duration()).value(), index, true});
+      }
+    }
+  }
+  std::stable_sort(planned.begin(), planned.end(),
+                   [](const auto& a, const auto& b) { return a.at < b.at; });
+  return planned;
+}
+
+void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
+  Child& child = children_[fault.node];
+  std::string what;
+  if (fault.restart) {
+    if (child.pid != 0) return;  // still running: nothing to heal
+    absl::Status status = StartChild(child);
+    what = status.ok()
+               ? absl::StrCat("restarted node ", child.name,
+                              " as a fresh process (pid ", child.pid, ")")
+               : absl::StrCat("cannot restart node ", child.name, ": ",
+                              status.message());
+  } else if (child.pid == 0) {
+    what = absl::StrCat("kill_node ", child.name, ": not running");
+  } else {
+    processes_.Kill(child.pid);
+    what = absl::StrCat("killed node ", child.name, " (pid ", child.pid,
+                        ", SIGKILL)");
+    child.pid = 0;
+  }
+  fault_log_.push_back(absl::StrCat(absl::FormatDuration(now), ": ", what));
+}
+
+void LocalCluster::ReportUnexpectedExits() {
+  for (const auto& [pid, status] : processes_.ReapExited()) {
+    for (Child& child : children_) {
+      if (child.pid != pid) continue;
+      std::cerr << "miniray: node " << child.name << " (pid " << pid << ") "
+                << ChildProcesses::DescribeWaitStatus(status) << "\n";
+      child.pid = 0;
+    }
+  }
+}
+
+void LocalCluster::RunProgram(RunSummary& summary) {
+  const Program* program =
+      ProgramRegistry::Global().Find(scenario_.program().name());
+  if (program == nullptr) {
+    summary.error =
+        absl::StrCat("unknown program \"", scenario_.program().name(), "\"");
+    return;
+  }
+  absl::StatusOr<CoreWorker*> driver =
+      driver_host_->StartDriver(DriverOptionsFromScenario(scenario_));
+  if (!driver.ok()) {
+    summary.error =
+        absl::StrCat("cannot start the driver: ", driver.status().message());
+    return;
+  }
+  auto run = std::make_shared<ProgramRun>();
+  run->context = ProgramContext{&scenario_.program(), seed_};
+  const absl::Time started = absl::Now();
+  (*driver)->Spawn([run, program] {
+    try {
+      run->result = (*program)(run->context);
+    } catch (const RayError& e) {
+      run->error = e.what();
+    } catch (const std::exception& e) {
+      run->error = absl::StrCat("the program failed: ", e.what());
+    }
+    run->done.Notify();
+  });
+  const std::vector<PlannedFault> faults = PlanFaults();
+  size_t next_fault = 0;
+  const absl::Duration max_time =
+      scenario_.max_time().empty()
+          ? absl::Hours(1)
+          : ParseDuration(scenario_.max_time()).value();
+  while (!run->done.WaitForNotificationWithTimeout(kPollPeriod)) {
+    const absl::Duration now = absl::Now() - started;
+    while (next_fault < faults.size() && faults[next_fault].at <= now) {
+      ApplyFault(faults[next_fault++], now);
+    }
+    ReportUnexpectedExits();
+    if (now >= max_time) break;
+  }
+  summary.makespan = absl::Now() - started;
+  summary.finished = run->done.HasBeenNotified();
+  if (summary.finished) {
+    summary.result = run->result;
+    summary.error = run->error;
+  } else {
+    summary.error = absl::StrCat(
+        "the program did not finish within max_time (",
+        absl::FormatDuration(max_time), " of real time); ",
+        driver_host_->executor().live_fibers(), " fibers still blocked");
+  }
+}
+
+RunSummary LocalCluster::Run() {
+  RunSummary summary;
+  summary.scenario = scenario_.name();
+  summary.seed = seed_;
+  std::vector<std::string> names = scenario::ExpandNodeNames(scenario_);
+  summary.nodes = static_cast<int>(names.size());
+  absl::Status up = StartChildren();
+  if (up.ok()) up = StartDriverNode();
+  names.push_back(kDriverNodeName);
+  if (up.ok()) up = WaitForNodes(names);
+  if (up.ok()) {
+    // The driver node's raylet must see the cluster (to pull from it), and
+    // the others must see the driver node (to pull the driver's objects):
+    // the GCS tells them all in the same broadcast, once per heartbeat.
+    absl::SleepFor(3 *
+                   NodeOptionsFromScenario(scenario_, 0).gcs.heartbeat_period);
+    RunProgram(summary);
+    summary.metrics = driver_host_->metrics();
+  } else {
+    summary.error = absl::StrCat("the cluster did not come up: ", up.message());
+  }
+  summary.faults = fault_log_;
+  driver_host_.reset();
+  processes_.KillAll();
+  return summary;
+}
+
+}  // namespace miniray

@@ -1,0 +1,106 @@
+// LocalCluster: `miniray local FILE`, a real cluster of processes on this
+// machine, built as the scenario describes, that runs the scenario's
+// program and is torn down after.
+//
+//   absl::StatusOr<scenario::Scenario> s = scenario::LoadScenarioFile(path);
+//   LocalCluster cluster(*s, LocalCluster::Options{.scenario_path = path});
+//   RunSummary summary = cluster.Run();   // children are gone when it returns
+//
+// Shape of a run:
+//  - one child OS process per scenario node (`miniray node ...`, fork+exec
+//    of this binary; the head's child also runs the GCS), on free loopback
+//    ports, with a random cluster token passed in the environment
+//    (MINIRAY_TOKEN) so that it never shows in `ps`;
+//  - this process waits until the GCS lists every node alive, then joins
+//    the cluster itself as a node with no resources ("local-driver"), whose
+//    raylet holds the driver's objects, and runs the program as the driver
+//    on its own loop (a fiber);
+//  - kill_node faults SIGKILL the node's child at the fault's time after
+//    the program started (and start a fresh child after `duration`, if
+//    given); other fault kinds are reported on stderr and skipped;
+//  - every child is killed and reaped when Run returns, on SIGINT/SIGTERM
+//    (see ChildProcesses), and by the kernel if this process dies.
+//
+// The summary has the shape of `miniray sim`'s; what a real run cannot
+// know (fingerprint, events, messages, cluster-wide counters kept in other
+// processes) is zero: see docs/real-cluster.md.
+// Single-threaded use, from the main thread (children are forked there).
+#ifndef MINIRAY_CLUSTER_LOCAL_CLUSTER_H_
+#define MINIRAY_CLUSTER_LOCAL_CLUSTER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "src/cluster/child_processes.h"
+#include "src/cluster/node_host.h"
+#include "src/proto/scenario.pb.h"
+#include "src/sim/run_summary.h"
+
+namespace miniray {
+
+class LocalCluster {
+ public:
+  struct Options {
+    // The scenario's file: each child loads it again.
+    std::string scenario_path;
+    // 0: the scenario's seed.
+    uint64_t seed = 0;
+    // The binary children run; empty: this one (/proc/self/exe).
+    std::string binary;
+    // How long the nodes have to come up.
+    absl::Duration start_timeout = absl::Seconds(30);
+  };
+
+  LocalCluster(const scenario::Scenario& scenario, Options options);
+  ~LocalCluster();
+
+  // Starts the cluster, runs the program, applies the faults, tears down.
+  RunSummary Run();
+
+  // A marker in every child's command line ("--cluster=<marker>"), unique
+  // per run: `pgrep -f <marker>` finds this run's processes.
+  const std::string& marker() const { return marker_; }
+
+ private:
+  struct Child {
+    std::string name;
+    int index = 0;
+    pid_t pid = 0;  // 0 when not running
+  };
+  struct PlannedFault {
+    absl::Duration at;
+    int node = 0;          // index into children_
+    bool restart = false;  // heal: start a fresh process for the node
+  };
+
+  absl::Status StartChildren();
+  absl::Status StartChild(Child& child);
+  absl::Status WaitForNodes(const std::vector<std::string>& names);
+  absl::Status StartDriverNode();
+  std::vector<PlannedFault> PlanFaults();
+  void RunProgram(RunSummary& summary);
+  void ApplyFault(const PlannedFault& fault, absl::Duration now);
+  // Says on stderr which children died without being killed by a fault.
+  void ReportUnexpectedExits();
+
+  const scenario::Scenario scenario_;
+  const Options options_;
+  const uint64_t seed_;
+  std::string token_;
+  std::string marker_;
+  std::string binary_;
+  std::string gcs_address_;
+  int gcs_port_ = 0;
+  ChildProcesses processes_;
+  std::vector<Child> children_;
+  std::unique_ptr<NodeHost> driver_host_;
+  std::vector<std::string> fault_log_;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_CLUSTER_LOCAL_CLUSTER_H_

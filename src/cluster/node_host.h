@@ -1,0 +1,135 @@
+// NodeHost: one miniray node in one OS process, on the real runtime.
+//
+// It runs, on one EventLoop with one GrpcTransport, a RealClock and a
+// FiberExecutor: the node's Raylet (with its ObjectStore), the node's
+// workers, which the raylet's launcher creates in this process as
+// CoreWorkers (each listening on its own 127.0.0.1 port, all sharing the
+// raylet's in-process ObjectStore, as in the simulator), optionally the
+// GcsServer (on the head), and optionally a driver CoreWorker (the `local`
+// and `submit` commands). Everything runs on the loop's thread, programs
+// and tasks included (as fibers), so the components need no locks.
+//
+//   NodeHost::Options options = ...;          // see scenario_options.h
+//   absl::StatusOr<std::unique_ptr<NodeHost>> host = NodeHost::Start(options);
+//   if (!host.ok()) return host.status();
+//   absl::StatusOr<CoreWorker*> driver = (*host)->StartDriver(driver_options);
+//   (*driver)->Spawn([] { ... program code ... });   // on the loop, a fiber
+//
+// Known gaps of this first step (docs/real-cluster.md): workers are not
+// separate processes, and the object store is not shared memory.
+//
+// Calls that never reached a peer (connection refused: its process was
+// killed) are made again with backoff (RedialTransport), so that a dead
+// node is silent until the GCS declares it dead, as in the simulator.
+//
+// Threads: Start, StartDriver, metrics() and the destructor are called from
+// a thread that is not the loop's (main); they block on the loop. The
+// destructor stops the loop first, then destroys the components, so no
+// callback of theirs can run during or after their destruction.
+#ifndef MINIRAY_CLUSTER_NODE_HOST_H_
+#define MINIRAY_CLUSTER_NODE_HOST_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "src/common/metrics.h"
+#include "src/core_worker/core_worker.h"
+#include "src/gcs/gcs_server.h"
+#include "src/raylet/raylet.h"
+#include "src/runtime/real/event_loop.h"
+#include "src/runtime/real/fiber_executor.h"
+#include "src/runtime/real/grpc_transport.h"
+#include "src/runtime/real/real_clock.h"
+#include "src/runtime/real/redial_transport.h"
+#include "src/runtime/rng.h"
+
+namespace miniray {
+
+class NodeHost {
+ public:
+  struct Options {
+    // The host part of every address this process listens on.
+    std::string host = "127.0.0.1";
+    // Runs the GCS here, on gcs_port; gcs_address is then host:gcs_port.
+    bool run_gcs = false;
+    int gcs_port = 0;
+    GcsServer::Options gcs;
+    Address gcs_address;
+    // The raylet's port; 0 picks a free one.
+    int raylet_port = 0;
+    // node_name, resources, capacity, heartbeat, scheduling, chunking.
+    // gcs_address and on_declared_dead are filled in by NodeHost.
+    Raylet::Options raylet;
+    // For the workers started here.
+    int64_t max_inline_bytes = 100 * 1024;
+    uint64_t seed = 1;
+    // The cluster token (see docs/real-runtime.md).
+    std::string token;
+    // How long Start waits for the GCS to answer, and for the raylet to
+    // register.
+    absl::Duration start_timeout = absl::Seconds(30);
+    // Runs on the loop when the GCS says it declared this node dead. A Ray
+    // raylet exits then; so does a `miniray node` process.
+    std::function<void()> on_declared_dead;
+  };
+
+  // Starts the GCS (if asked), waits until the GCS answers, starts the
+  // raylet and waits until it registered. Unavailable/DeadlineExceeded if
+  // the GCS does not answer or the raylet does not register in time;
+  // AlreadyExists if a port is taken.
+  static absl::StatusOr<std::unique_ptr<NodeHost>> Start(Options options);
+  ~NodeHost();
+  NodeHost(const NodeHost&) = delete;
+  NodeHost& operator=(const NodeHost&) = delete;
+
+  // Starts a driver CoreWorker on this node (worker index 0, a free port).
+  // `options` gives the driver's own settings; ids and addresses are filled
+  // in. The core worker lives as long as the host.
+  absl::StatusOr<CoreWorker*> StartDriver(CoreWorker::Options options);
+
+  // A copy of this process's counters (taken on the loop).
+  Metrics metrics();
+
+  NodeId node_id() const { return node_id_; }
+  const Address& raylet_address() const { return raylet_address_; }
+  const Address& gcs_address() const { return options_.gcs_address; }
+  EventLoop& loop() { return *loop_; }
+  Transport& transport() { return *redial_; }
+  FiberExecutor& executor() { return *executor_; }
+  // Runs `fn(raylet)` on the loop and returns what it returns.
+  bool WithRaylet(const std::function<void(const Raylet&)>& fn);
+
+ private:
+  explicit NodeHost(Options options);
+  absl::Status StartGcs();
+  absl::Status StartRaylet();
+  // On the loop: the raylet's launcher.
+  void LaunchWorker(WorkerId id);
+
+  Options options_;
+  // Declaration order is construction order; the destructor tears down by
+  // hand (see there).
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<RealClock> clock_;
+  std::unique_ptr<FiberExecutor> executor_;
+  std::unique_ptr<GrpcTransport> transport_;
+  // What the components use: a killed peer looks silent, as in the
+  // simulator, until the GCS declares its node dead (redial_transport.h).
+  std::unique_ptr<RedialTransport> redial_;
+  std::unique_ptr<Rng> rng_;
+  Metrics metrics_;  // touched on the loop only
+  std::unique_ptr<GcsServer> gcs_;
+  std::unique_ptr<Raylet> raylet_;
+  std::vector<std::unique_ptr<CoreWorker>> workers_;
+  std::unique_ptr<CoreWorker> driver_;
+  NodeId node_id_ = kNoNode;
+  Address raylet_address_;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_CLUSTER_NODE_HOST_H_

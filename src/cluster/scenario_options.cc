@@ -1,0 +1,79 @@
+#include "src/cluster/scenario_options.h"
+
+#include <string>
+#include <vector>
+
+#include "src/common/units.h"
+#include "src/scenario/loader.h"
+
+namespace miniray {
+namespace {
+
+absl::Duration DurationOr(const std::string& text, absl::Duration fallback) {
+  return text.empty() ? fallback : ParseDuration(text).value();
+}
+
+int64_t BytesOr(const std::string& text, int64_t fallback) {
+  return text.empty() ? fallback : ParseBytes(text).value();
+}
+
+// The node entry expanded node `index` comes from.
+const scenario::Node& EntryOf(const scenario::Scenario& scenario, int index) {
+  int first = 0;
+  for (const scenario::Node& candidate : scenario.cluster().node()) {
+    const int count = candidate.has_count() ? candidate.count() : 1;
+    if (index < first + count) return candidate;
+    first += count;
+  }
+  return scenario.cluster().node(0);
+}
+
+}  // namespace
+
+NodeHost::Options NodeOptionsFromScenario(const scenario::Scenario& scenario,
+                                          int node_index) {
+  const scenario::SystemConfig& config = scenario.config();
+  const std::vector<std::string> names = scenario::ExpandNodeNames(scenario);
+  NodeHost::Options options;
+  options.run_gcs = node_index == 0;
+  options.gcs.heartbeat_period =
+      DurationOr(config.heartbeat_period(), absl::Milliseconds(100));
+  options.gcs.heartbeat_misses_max =
+      config.has_heartbeat_misses_max() ? config.heartbeat_misses_max() : 5;
+  Raylet::Options& raylet = options.raylet;
+  raylet.node_name = names.at(node_index);
+  raylet.resources =
+      ResourceSet::FromMap(scenario::NodeResources(scenario, node_index));
+  raylet.object_store_capacity =
+      BytesOr(EntryOf(scenario, node_index).object_store_memory(), 1LL << 30);
+  raylet.heartbeat_period = options.gcs.heartbeat_period;
+  raylet.spread_threshold =
+      config.has_spread_threshold() ? config.spread_threshold() : 0.5;
+  raylet.chunk_size = BytesOr(config.transfer_chunk_size(), 5 << 20);
+  if (config.has_max_workers_per_node()) {
+    raylet.max_workers = config.max_workers_per_node();
+  }
+  options.max_inline_bytes =
+      BytesOr(config.max_inline_object_size(), 100 * 1024);
+  options.seed = ScenarioSeed(scenario, 0);
+  return options;
+}
+
+CoreWorker::Options DriverOptionsFromScenario(
+    const scenario::Scenario& scenario) {
+  CoreWorker::Options options;
+  options.max_inline_bytes =
+      BytesOr(scenario.config().max_inline_object_size(), 100 * 1024);
+  if (scenario.config().has_max_pending_lease_requests()) {
+    options.max_pending_lease_requests =
+        scenario.config().max_pending_lease_requests();
+  }
+  return options;
+}
+
+uint64_t ScenarioSeed(const scenario::Scenario& scenario, uint64_t seed_flag) {
+  if (seed_flag != 0) return seed_flag;
+  return scenario.has_seed() ? scenario.seed() : 1;
+}
+
+}  // namespace miniray

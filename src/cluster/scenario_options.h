@@ -1,0 +1,34 @@
+// What a scenario says about one node, as NodeHost options: the same
+// defaults and settings SimCluster uses, so that `miniray local` builds the
+// cluster `miniray sim` simulates.
+//
+//   NodeHost::Options options = NodeOptionsFromScenario(scenario, 2);
+//   options.gcs_address = gcs;
+//   options.token = token;
+//
+// Simulator-only settings (worker_startup_time, task_overhead, the network
+// model) are left out: in a real cluster they take the time they take.
+#ifndef MINIRAY_CLUSTER_SCENARIO_OPTIONS_H_
+#define MINIRAY_CLUSTER_SCENARIO_OPTIONS_H_
+
+#include "src/cluster/node_host.h"
+#include "src/proto/scenario.pb.h"
+
+namespace miniray {
+
+// Options for expanded node `node_index` (see scenario::ExpandNodeNames) of
+// a scenario that loaded; run_gcs is set for the head (index 0). Addresses,
+// ports and the token are left for the caller.
+NodeHost::Options NodeOptionsFromScenario(const scenario::Scenario& scenario,
+                                          int node_index);
+
+// The driver's own settings from the scenario's config.
+CoreWorker::Options DriverOptionsFromScenario(
+    const scenario::Scenario& scenario);
+
+// The scenario's seed (1 if it has none), unless `seed_flag` is non-zero.
+uint64_t ScenarioSeed(const scenario::Scenario& scenario, uint64_t seed_flag);
+
+}  // namespace miniray
+
+#endif  // MINIRAY_CLUSTER_SCENARIO_OPTIONS_H_
