@@ -123,8 +123,8 @@ void Raylet::SendHeartbeat() {
       options_.gcs_address, request,
       [this](absl::StatusOr<rpc::HeartbeatReply> reply) {
         if (reply.ok() && !reply->known()) {
-          LOG(WARNING) << options_.node_name
-                       << ": the GCS has declared this node dead; exiting";
+          LOG(INFO) << options_.node_name
+                    << ": the GCS has declared this node dead; exiting";
           if (options_.on_declared_dead) options_.on_declared_dead();
         }
       });

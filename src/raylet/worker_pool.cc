@@ -22,7 +22,7 @@ void WorkerPool::EnsureStarting(int wanted) {
 
 bool WorkerPool::OnWorkerReady(WorkerId id, const Address& address) {
   if (starting_ids_.erase(id) == 0) {
-    LOG(WARNING) << "worker " << id << " says it is ready, but it is not one "
+    LOG(INFO) << "worker " << id << " says it is ready, but it is not one "
                  << "this pool is starting; ignored";
     return false;
   }
