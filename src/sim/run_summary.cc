@@ -1,3 +1,4 @@
+#include "src/common/json.h"
 #include "src/sim/run_summary.h"
 
 #include <cmath>
@@ -11,25 +12,6 @@
 
 namespace miniray {
 namespace {
-
-std::string JsonString(absl::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 absl::Status CheckResult(const scenario::Expect& expect,
                          const RunSummary& summary) {

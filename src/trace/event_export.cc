@@ -1,3 +1,4 @@
+#include "src/common/json.h"
 #include "src/trace/event_export.h"
 
 #include <cstdint>
@@ -69,33 +70,6 @@ std::vector<Field> FieldsOf(const TraceRecorder& trace,
   }
   if (!event.detail.empty()) fields.push_back({"detail", event.detail, false});
   return fields;
-}
-
-std::string JsonString(absl::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 std::string CsvField(absl::string_view text) {
