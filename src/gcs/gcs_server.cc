@@ -44,6 +44,17 @@ absl::Status GcsServer::Start() {
 
 void GcsServer::HandleRegisterNode(rpc::RegisterNodeRequest request,
                                    Respond<RegisterNode> respond) {
+  // A raylet asks again when a reply was lost: the same live raylet gets
+  // the same node, not a second one.
+  for (const rpc::NodeInfo& known : nodes_) {
+    if (known.alive() && known.raylet_address() == request.raylet_address() &&
+        known.name() == request.name()) {
+      rpc::RegisterNodeReply reply;
+      reply.set_node_id(known.node_id());
+      respond(std::move(reply));
+      return;
+    }
+  }
   const uint32_t node_id = nodes_.size();
   rpc::NodeInfo& node = nodes_.emplace_back();
   node.set_node_id(node_id);
