@@ -176,7 +176,6 @@ TEST_F(TaskSubmitterTest, NodeDeathEndsItsTasksAndRetriesItsLeaseRequests) {
   EXPECT_EQ(requests_.size(), 3u);
 }
 
-
 TEST_F(TaskSubmitterTest, FailedLocalLeaseRequestIsRetriedNotFailed) {
   Submit(1);
   RunAll();

@@ -12,10 +12,9 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
       endpoint_(transport, std::move(address)),
       options_(options),
       actor_manager_(clock_, endpoint_) {
-  endpoint_.Handle<RegisterNode>(
-      [this](auto request, auto respond) {
-        HandleRegisterNode(std::move(request), std::move(respond));
-      });
+  endpoint_.Handle<RegisterNode>([this](auto request, auto respond) {
+    HandleRegisterNode(std::move(request), std::move(respond));
+  });
   endpoint_.Handle<Heartbeat>([this](auto request, auto respond) {
     HandleHeartbeat(std::move(request), std::move(respond));
   });

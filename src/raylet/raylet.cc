@@ -66,7 +66,8 @@ void Raylet::RegisterHandlers() {
     respond(rpc::ReportWorkerFailureReply());
     // The leases the dead worker owned (it was their tasks' owner).
     const WorkerId dead = failure.worker_id();
-    ReclaimLeasesIf([dead](const Lease& lease) { return lease.owner_worker == dead; });
+    ReclaimLeasesIf(
+        [dead](const Lease& lease) { return lease.owner_worker == dead; });
   });
 }
 
@@ -99,17 +100,18 @@ void Raylet::Register(int attempt, std::function<void(NodeId)> on_registered) {
                      << "after " << attempt << " attempts: " << reply.status();
           return;
         }
-        const absl::Duration backoff = std::min(
-            absl::Milliseconds(100) * (1 << std::min(attempt, 6)),
-            absl::Seconds(5));
-        register_timer_ = clock_.RunAfter(
-            backoff, [this, attempt, on_registered]() mutable {
+        const absl::Duration backoff =
+            std::min(absl::Milliseconds(100) * (1 << std::min(attempt, 6)),
+                     absl::Seconds(5));
+        register_timer_ =
+            clock_.RunAfter(backoff, [this, attempt, on_registered]() mutable {
               Register(attempt + 1, std::move(on_registered));
             });
       });
 }
 
-void Raylet::OnRegistered(NodeId id, std::function<void(NodeId)> on_registered) {
+void Raylet::OnRegistered(NodeId id,
+                          std::function<void(NodeId)> on_registered) {
   node_id_ = id;
   view_.set_local(id);
   NodeView self;
@@ -123,7 +125,8 @@ void Raylet::OnRegistered(NodeId id, std::function<void(NodeId)> on_registered) 
   pool_ = std::make_unique<WorkerPool>(
       id, launcher_, WorkerPool::Options{.max_workers = options_.max_workers});
   // As Ray does, start one worker per CPU up front.
-  pool_->StartWorkers(static_cast<int>(std::ceil(options_.resources.Get("CPU"))));
+  pool_->StartWorkers(
+      static_cast<int>(std::ceil(options_.resources.Get("CPU"))));
   heartbeat_timer_ =
       clock_.RunAfter(options_.heartbeat_period, [this] { SendHeartbeat(); });
   if (on_registered) on_registered(id);
