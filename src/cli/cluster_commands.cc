@@ -27,7 +27,8 @@ DEFINE_string(gcs_address, "", "node: the GCS's address, host:port.");
 DEFINE_int32(gcs_port, 0, "node: run the GCS here, on this port (the head).");
 DEFINE_int32(raylet_port, 0, "node: the raylet's port; 0 picks a free one.");
 DEFINE_string(cluster, "",
-              "node: the local cluster's marker (for finding its processes).");
+              "node, start: a marker for the command line (`pgrep -f` finds "
+              "the processes that carry it).");
 
 namespace miniray {
 namespace {
@@ -36,8 +37,8 @@ constexpr int kExitExpectationFailed = 1;
 constexpr int kExitBadInput = 2;
 constexpr char kTokenVariable[] = "MINIRAY_TOKEN";
 
-// As SummaryToText, for a real run: real time, no fingerprint, and counts
-// that are the driver's own.
+}  // namespace
+
 std::string LocalSummaryText(const RunSummary& s) {
   std::string text = s.error.empty() ? absl::StrCat("result: ", s.result, "\n")
                                      : absl::StrCat("error: ", s.error, "\n");
@@ -52,6 +53,8 @@ std::string LocalSummaryText(const RunSummary& s) {
   }
   return text;
 }
+
+namespace {
 
 int RunLocal(const std::string& path) {
   absl::StatusOr<scenario::Scenario> loaded = scenario::LoadScenarioFile(path);

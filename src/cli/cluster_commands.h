@@ -20,7 +20,13 @@
 
 #include <string>
 
+#include "src/sim/run_summary.h"
+
 namespace miniray {
+
+// As SummaryToText, for a real run (`local`, `submit`): real time, no
+// fingerprint, and counts that are the driver's own.
+std::string LocalSummaryText(const RunSummary& summary);
 
 // Whether `command` (argv[1]) is one of the commands above.
 bool IsClusterCommand(const std::string& command);

@@ -19,6 +19,7 @@
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "src/cli/cluster_commands.h"
+#include "src/cli/deploy_commands.h"
 #include "src/programs/program.h"
 #include "src/report/html_report.h"
 #include "src/report/progress.h"
@@ -40,8 +41,10 @@ DEFINE_int32(max_faults, 2,
 DEFINE_string(planted_bug, "",
               "fuzz: plant a bug the invariants must catch "
               "(\"no_reconstruction\"), to test the fuzzer itself.");
-DEFINE_string(dot, "", "Write the run's task graph to this file (Graphviz DOT).");
-DEFINE_string(svg, "", "Render the task graph to this SVG file with Graphviz's dot.");
+DEFINE_string(dot, "",
+              "Write the run's task graph to this file (Graphviz DOT).");
+DEFINE_string(svg, "",
+              "Render the task graph to this SVG file with Graphviz's dot.");
 DEFINE_string(timeline, "",
               "Write the run's timeline to this file (Chrome trace events; "
               "open it in Perfetto or chrome://tracing).");
@@ -71,6 +74,19 @@ constexpr char kUsage[] =
     "  miniray fuzz FILE [--seeds=N] [--seed=FIRST] [--max_faults=K]\n"
     "      run the scenario under N seeds, each with random node kills, and\n"
     "      check invariants after every run; print how to replay a failure\n"
+    "  miniray local FILE [--json]\n"
+    "      run a scenario on a real cluster of processes on this machine\n"
+    "  miniray start --head [--port=6379] | --address=HEAD:PORT\n"
+    "                [--token=T] [--num-cpus=N] [--resources=GPU=1,...]\n"
+    "                [--node-ip-address=IP] [--block]\n"
+    "      start a node of a real cluster on this machine (a daemon)\n"
+    "  miniray status --address=HEAD:PORT     the cluster's nodes\n"
+    "  miniray submit --address=HEAD:PORT FILE [--json]\n"
+    "      run a scenario's program on a running cluster\n"
+    "  miniray stop                           end the nodes started here\n"
+    "\n"
+    "The cluster token is --token=T or the MINIRAY_TOKEN environment "
+    "variable; docs/real-cluster.md tells how to deploy a cluster.\n"
     "\n"
     "Scenario files are described in docs/scenarios.md.";
 
@@ -92,9 +108,9 @@ absl::Status RenderSvg(const std::string& dot_text, const std::string& path) {
   const int rc = std::system(command.c_str());
   std::remove(dot_path.c_str());
   if (rc != 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "Graphviz's dot failed to render ", path,
-        " (is graphviz installed? ./setup.sh installs it)"));
+    return absl::UnavailableError(
+        absl::StrCat("Graphviz's dot failed to render ", path,
+                     " (is graphviz installed? ./setup.sh installs it)"));
   }
   return absl::OkStatus();
 }
@@ -154,9 +170,8 @@ int RunFuzz(const std::string& path) {
   progress.Clear();
   for (const FuzzFailure& failure : report.failures) {
     std::cout << "seed " << failure.seed << ": " << failure.violation
-              << "\n  faults: " << failure.faults
-              << "\n  replay: miniray fuzz " << path
-              << " --seeds=1 --seed=" << failure.seed
+              << "\n  faults: " << failure.faults << "\n  replay: miniray fuzz "
+              << path << " --seeds=1 --seed=" << failure.seed
               << " --max_faults=" << report.max_faults << "\n";
   }
   std::cout << "fuzz " << loaded->name() << ": " << report.runs << " runs ("
@@ -174,7 +189,7 @@ int RunSim(const std::string& path) {
     std::cerr << "miniray: " << loaded.status().message() << "\n";
     return kExitBadInput;
   }
-  const uint64_t seed = FLAGS_seed != 0 ? FLAGS_seed
+  const uint64_t seed = FLAGS_seed != 0      ? FLAGS_seed
                         : loaded->has_seed() ? loaded->seed()
                                              : 1;
   if (!FLAGS_events.empty()) {
@@ -221,11 +236,23 @@ int RunSim(const std::string& path) {
   }
   absl::Status check = CheckExpectations(loaded->expect(), summary);
   if (!check.ok()) {
-    std::cerr << "miniray: " << path << ": expectation failed: "
-              << check.message() << "\n";
+    std::cerr << "miniray: " << path
+              << ": expectation failed: " << check.message() << "\n";
     return kExitExpectationFailed;
   }
   return 0;
+}
+
+// Flags may be spelled with dashes, as Ray's are (--num-cpus): gflags
+// knows them with underscores. Only the name, never the value, changes.
+void UnderscoreFlagNames(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    char* arg = argv[i];
+    if (arg[0] != '-' || arg[1] != '-') continue;
+    for (char* c = arg + 2; *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') *c = '_';
+    }
+  }
 }
 
 // gflags exits with status 1 on an unknown flag or a malformed value; the
@@ -261,6 +288,7 @@ bool FlagsAreValid(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   gflags::SetUsageMessage(miniray::kUsage);
+  miniray::UnderscoreFlagNames(argc, argv);
   if (!miniray::FlagsAreValid(argc, argv)) return miniray::kExitBadInput;
   gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
   FLAGS_logtostderr = true;
@@ -275,6 +303,9 @@ int main(int argc, char** argv) {
   if (command == "fuzz" && argc == 3) return miniray::RunFuzz(argv[2]);
   if (miniray::IsClusterCommand(command)) {
     return miniray::RunClusterCommand(argc, argv);
+  }
+  if (miniray::IsDeployCommand(command)) {
+    return miniray::RunDeployCommand(argc, argv);
   }
   if (command == "sim") {
     std::cerr << "usage: miniray sim FILE [--seed=N] [--json] [--dot=F] "

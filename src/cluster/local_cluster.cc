@@ -25,7 +25,6 @@ namespace miniray {
 namespace {
 
 constexpr char kHost[] = "127.0.0.1";
-constexpr char kDriverNodeName[] = "local-driver";
 // How often the main thread looks at the clock, its children and the
 // program while the program runs.
 constexpr absl::Duration kPollPeriod = absl::Milliseconds(20);
@@ -69,7 +68,8 @@ LocalCluster::LocalCluster(const scenario::Scenario& scenario, Options options)
     : scenario_(scenario),
       options_(std::move(options)),
       seed_(ScenarioSeed(scenario_, options_.seed)),
-      token_(RandomHex(16)),
+      token_(options_.join_gcs_address.empty() ? RandomHex(16)
+                                               : options_.token),
       marker_(absl::StrCat("miniray-local-", getpid(), "-", RandomHex(4))),
       binary_(options_.binary.empty() ? SelfBinary() : options_.binary) {}
 
@@ -120,11 +120,13 @@ absl::Status LocalCluster::StartDriverNode() {
   NodeHost::Options options = NodeOptionsFromScenario(scenario_, 0);
   options.run_gcs = false;
   options.gcs_address = gcs_address_;
-  options.raylet.node_name = kDriverNodeName;
+  options.host = options_.host;
+  options.raylet.node_name = options_.driver_node_name;
   // No resources: nothing is scheduled here; the node only holds the
   // driver's objects (the driver's Puts and what its Gets pull).
   options.raylet.resources = ResourceSet::FromMap({{"CPU", 0}});
   options.token = token_;
+  options.insecure_no_token = options_.insecure_no_token;
   options.seed = seed_;
   options.start_timeout = options_.start_timeout;
   absl::StatusOr<std::unique_ptr<NodeHost>> host = NodeHost::Start(options);
@@ -263,7 +265,9 @@ void LocalCluster::RunProgram(RunSummary& summary) {
     }
     run->done.Notify();
   });
-  const std::vector<PlannedFault> faults = PlanFaults();
+  const std::vector<PlannedFault> faults = options_.join_gcs_address.empty()
+                                               ? PlanFaults()
+                                               : std::vector<PlannedFault>();
   size_t next_fault = 0;
   const absl::Duration max_time =
       scenario_.max_time().empty()
@@ -290,16 +294,38 @@ void LocalCluster::RunProgram(RunSummary& summary) {
   }
 }
 
+int LocalCluster::CountClusterNodes() {
+  absl::StatusOr<std::vector<rpc::NodeInfo>> nodes =
+      QueryNodes(driver_host_->loop(), driver_host_->transport(), gcs_address_,
+                 absl::Seconds(2));
+  if (!nodes.ok()) return 0;
+  return std::count_if(nodes->begin(), nodes->end(), [&](const auto& node) {
+    return node.alive() && node.name() != options_.driver_node_name;
+  });
+}
+
 RunSummary LocalCluster::Run() {
   RunSummary summary;
   summary.scenario = scenario_.name();
   summary.seed = seed_;
-  std::vector<std::string> names = scenario::ExpandNodeNames(scenario_);
-  summary.nodes = static_cast<int>(names.size());
-  absl::Status up = StartChildren();
+  const bool join = !options_.join_gcs_address.empty();
+  std::vector<std::string> names;
+  absl::Status up = absl::OkStatus();
+  if (join) {
+    gcs_address_ = options_.join_gcs_address;
+    if (scenario_.fault_size() > 0) {
+      std::cerr << "miniray: the scenario's faults are not applied to a "
+                   "live cluster (submit)\n";
+    }
+  } else {
+    names = scenario::ExpandNodeNames(scenario_);
+    summary.nodes = static_cast<int>(names.size());
+    up = StartChildren();
+  }
   if (up.ok()) up = StartDriverNode();
-  names.push_back(kDriverNodeName);
+  names.push_back(options_.driver_node_name);
   if (up.ok()) up = WaitForNodes(names);
+  if (up.ok() && join) summary.nodes = CountClusterNodes();
   if (up.ok()) {
     // The driver node's raylet must see the cluster (to pull from it), and
     // the others must see the driver node (to pull the driver's objects):

@@ -21,6 +21,10 @@
 //  - every child is killed and reaped when Run returns, on SIGINT/SIGTERM
 //    (see ChildProcesses), and by the kernel if this process dies.
 //
+// With Options::join_gcs_address set (`miniray submit`), no child is
+// started: the driver node joins the running cluster at that address, with
+// Options::token, and the program runs there; faults are not applied.
+//
 // The summary has the shape of `miniray sim`'s; what a real run cannot
 // know (fingerprint, events, messages, cluster-wide counters kept in other
 // processes) is zero: see docs/real-cluster.md.
@@ -53,6 +57,14 @@ class LocalCluster {
     std::string binary;
     // How long the nodes have to come up.
     absl::Duration start_timeout = absl::Seconds(30);
+    // `submit`: the GCS of a running cluster to join, its token (empty with
+    // insecure_no_token), the address the driver node listens on, and the
+    // driver node's name (unique in that cluster).
+    std::string join_gcs_address;
+    std::string token;
+    bool insecure_no_token = false;
+    std::string host = "127.0.0.1";
+    std::string driver_node_name = "local-driver";
   };
 
   LocalCluster(const scenario::Scenario& scenario, Options options);
@@ -80,6 +92,9 @@ class LocalCluster {
   absl::Status StartChildren();
   absl::Status StartChild(Child& child);
   absl::Status WaitForNodes(const std::vector<std::string>& names);
+  // `submit`: how many nodes of the joined cluster are alive, the driver's
+  // own excepted.
+  int CountClusterNodes();
   absl::Status StartDriverNode();
   std::vector<PlannedFault> PlanFaults();
   void RunProgram(RunSummary& summary);

@@ -22,7 +22,9 @@ NodeHost::NodeHost(Options options) : options_(std::move(options)) {
   clock_ = std::make_unique<RealClock>(*loop_);
   executor_ = std::make_unique<FiberExecutor>(*loop_);
   transport_ = std::make_unique<GrpcTransport>(
-      *loop_, GrpcTransport::Options{.token = options_.token});
+      *loop_,
+      GrpcTransport::Options{.token = options_.token,
+                             .insecure_no_token = options_.insecure_no_token});
   redial_ = std::make_unique<RedialTransport>(*transport_, *loop_,
                                               RedialTransport::Options{});
   rng_ = std::make_unique<Rng>(

@@ -69,6 +69,8 @@ class NodeHost {
     uint64_t seed = 1;
     // The cluster token (see docs/real-runtime.md).
     std::string token;
+    // No token at all (loopback-only experiments: `start --no-token`).
+    bool insecure_no_token = false;
     // How long Start waits for the GCS to answer, and for the raylet to
     // register.
     absl::Duration start_timeout = absl::Seconds(30);

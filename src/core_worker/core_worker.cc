@@ -16,7 +16,7 @@ CoreWorker::CoreWorker(CoreWorkerRuntime runtime, Options options)
         OnOutOfScope(id, ref);
       }) {
   submitter_ = std::make_unique<TaskSubmitter>(
-      endpoint_,
+      runtime.clock, endpoint_,
       TaskSubmitter::Options{options_.raylet_address, options_.node_id,
                              options_.max_pending_lease_requests},
       [this](const rpc::TaskSpec& spec,

@@ -1,5 +1,6 @@
 #include "src/core_worker/task_submitter.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,12 +10,18 @@
 
 namespace miniray {
 
-TaskSubmitter::TaskSubmitter(RpcEndpoint& endpoint, Options options,
-                             OnTaskDone on_done, OnTaskFailed on_failed)
-    : endpoint_(endpoint),
+TaskSubmitter::TaskSubmitter(Clock& clock, RpcEndpoint& endpoint,
+                             Options options, OnTaskDone on_done,
+                             OnTaskFailed on_failed)
+    : clock_(clock),
+      endpoint_(endpoint),
       options_(std::move(options)),
       on_done_(std::move(on_done)),
       on_failed_(std::move(on_failed)) {}
+
+TaskSubmitter::~TaskSubmitter() {
+  for (const auto& [retry, timer] : retry_timers_) clock_.Cancel(timer);
+}
 
 std::string TaskSubmitter::SchedulingKey(const rpc::TaskSpec& spec) {
   std::string key = ResourceSet::FromProto(spec.resources()).ToString();
@@ -71,20 +78,17 @@ void TaskSubmitter::OnLeaseReply(uint64_t request_id, const Address& raylet,
   lease_requests_.erase(pending);
   KeyState& state = keys_.at(key);
   if (!reply.ok()) {
-    --state.pending_lease_requests;
-    FailQueued(key, MakeError(rpc::WORKER_DIED,
-                              absl::StrCat("cannot lease a worker from ",
-                                           raylet, ": ",
-                                           reply.status().message())));
+    OnLeaseFailed(key, raylet, reply.status());
     return;
   }
+  if (raylet == options_.local_raylet) state.local_lease_failures = 0;
   switch (reply->kind_case()) {
     case rpc::LeaseReply::kGranted: {
       --state.pending_lease_requests;
       const rpc::LeaseGranted& granted = reply->granted();
-      OnWorkerIdle(key, LeasedWorker{granted.lease_id(),
-                                     granted.worker_address(), raylet,
-                                     granted.node_id()});
+      OnWorkerIdle(key,
+                   LeasedWorker{granted.lease_id(), granted.worker_address(),
+                                raylet, granted.node_id()});
       // A request came back: the bound has room for another, if tasks wait.
       if (keys_.count(key) > 0) RequestLeases(key);
       return;
@@ -113,6 +117,57 @@ void TaskSubmitter::OnLeaseReply(uint64_t request_id, const Address& raylet,
   }
 }
 
+void TaskSubmitter::OnLeaseFailed(const std::string& key, const Address& raylet,
+                                  const absl::Status& status) {
+  KeyState& state = keys_.at(key);
+  if (state.queue.empty()) {
+    --state.pending_lease_requests;
+    MaybeForget(key);
+    return;
+  }
+  // Spilled to a raylet that did not answer: the local raylet decides again
+  // (it will hear of that node's death, if that is what it was).
+  if (raylet != options_.local_raylet) {
+    RequestLease(key, options_.local_raylet, options_.local_node,
+                 /*grant_or_reject=*/false);
+    return;
+  }
+  const int failures = ++state.local_lease_failures;
+  if (failures >= options_.lease_attempts_max) {
+    --state.pending_lease_requests;
+    state.local_lease_failures = 0;
+    FailQueued(key, MakeError(rpc::WORKER_DIED,
+                              absl::StrCat("cannot lease a worker from the "
+                                           "local raylet ",
+                                           raylet, " after ", failures,
+                                           " attempts: ", status.message())));
+    return;
+  }
+  // Still counted as pending while it waits, so RequestLeases adds none.
+  absl::Duration backoff = options_.lease_retry_backoff;
+  for (int i = 1; i < failures && backoff < options_.lease_retry_backoff_max;
+       ++i) {
+    backoff *= 2;
+  }
+  backoff = std::min(backoff, options_.lease_retry_backoff_max);
+  const uint64_t retry = next_id_++;
+  retry_timers_[retry] = clock_.RunAfter(backoff, [this, key, retry] {
+    retry_timers_.erase(retry);
+    RetryLocalLease(key);
+  });
+}
+
+void TaskSubmitter::RetryLocalLease(const std::string& key) {
+  KeyState& state = keys_.at(key);  // pending: not forgotten
+  if (state.queue.empty()) {
+    --state.pending_lease_requests;
+    MaybeForget(key);
+    return;
+  }
+  RequestLease(key, options_.local_raylet, options_.local_node,
+               /*grant_or_reject=*/false);
+}
+
 void TaskSubmitter::FailQueued(const std::string& key,
                                const rpc::ErrorInfo& error) {
   std::deque<rpc::TaskSpec> failed = std::move(keys_.at(key).queue);
@@ -137,8 +192,8 @@ void TaskSubmitter::OnWorkerIdle(const std::string& key,
   request.set_lease_id(worker.lease_id);
   ++state.busy_workers;
   const uint64_t push_id = next_id_++;
-  in_flight_[push_id] = InFlight{
-      key, std::make_shared<rpc::TaskSpec>(request.spec()), worker};
+  in_flight_[push_id] =
+      InFlight{key, std::make_shared<rpc::TaskSpec>(request.spec()), worker};
   endpoint_.Call<PushTask>(
       worker.address, request,
       [this, push_id](absl::StatusOr<rpc::PushTaskReply> reply) {
@@ -181,8 +236,8 @@ void TaskSubmitter::OnNodeDied(NodeId node) {
     }
   }
   for (uint64_t id : pushes) {
-    OnPushReply(id, absl::UnavailableError(
-                        absl::StrCat("node ", node, " died")));
+    OnPushReply(id,
+                absl::UnavailableError(absl::StrCat("node ", node, " died")));
   }
 }
 

@@ -8,6 +8,13 @@
 // keeps pushing while the queue has tasks; then it returns the worker. This
 // is how Ray's owner-based scheduling keeps the raylets off the hot path.
 //
+// A lease request that fails (no reply, connection refused) is not the
+// tasks' fault, so, as in Ray: one that failed at a raylet the request was
+// spilled to goes back to the local raylet; one that failed at the local
+// raylet is asked again after a backoff (on the clock), and only after
+// lease_attempts_max failures in a row are the key's queued tasks failed
+// (WORKER_DIED, which the owner may retry).
+//
 // Single-threaded, on the core worker's loop.
 #ifndef MINIRAY_CORE_WORKER_TASK_SUBMITTER_H_
 #define MINIRAY_CORE_WORKER_TASK_SUBMITTER_H_
@@ -20,6 +27,7 @@
 #include "src/common/ids.h"
 #include "src/proto/miniray.pb.h"
 #include "src/rpc/rpc_endpoint.h"
+#include "src/runtime/clock.h"
 
 namespace miniray {
 
@@ -36,10 +44,18 @@ class TaskSubmitter {
     Address local_raylet;
     NodeId local_node = kNoNode;
     int max_pending_lease_requests = 10;
+    // A failed lease request at the local raylet is asked again after
+    // lease_retry_backoff, doubling up to lease_retry_backoff_max; after
+    // lease_attempts_max failures in a row the key's queued tasks fail.
+    absl::Duration lease_retry_backoff = absl::Milliseconds(100);
+    absl::Duration lease_retry_backoff_max = absl::Seconds(2);
+    int lease_attempts_max = 8;
   };
 
-  TaskSubmitter(RpcEndpoint& endpoint, Options options, OnTaskDone on_done,
-                OnTaskFailed on_failed);
+  TaskSubmitter(Clock& clock, RpcEndpoint& endpoint, Options options,
+                OnTaskDone on_done, OnTaskFailed on_failed);
+  // Cancels the retry timers still pending.
+  ~TaskSubmitter();
 
   // Queues a task whose arguments are all available.
   void Submit(rpc::TaskSpec spec);
@@ -74,6 +90,9 @@ class TaskSubmitter {
     std::deque<rpc::TaskSpec> queue;
     int pending_lease_requests = 0;
     int busy_workers = 0;
+    // Lease requests at the local raylet that failed in a row (reset by any
+    // reply); bounded by Options::lease_attempts_max.
+    int local_lease_failures = 0;
   };
 
   static std::string SchedulingKey(const rpc::TaskSpec& spec);
@@ -82,11 +101,17 @@ class TaskSubmitter {
                     bool grant_or_reject);
   void OnLeaseReply(uint64_t request_id, const Address& raylet,
                     absl::StatusOr<rpc::LeaseReply> reply);
+  // A lease request of `key` (still counted as pending) failed at `raylet`.
+  void OnLeaseFailed(const std::string& key, const Address& raylet,
+                     const absl::Status& status);
+  // The backoff of a failed local lease request of `key` is over.
+  void RetryLocalLease(const std::string& key);
   void OnPushReply(uint64_t push_id, absl::StatusOr<rpc::PushTaskReply> reply);
   void FailQueued(const std::string& key, const rpc::ErrorInfo& error);
   void OnWorkerIdle(const std::string& key, const LeasedWorker& worker);
   void MaybeForget(const std::string& key);
 
+  Clock& clock_;
   RpcEndpoint& endpoint_;
   const Options options_;
   OnTaskDone on_done_;
@@ -96,6 +121,8 @@ class TaskSubmitter {
   std::map<uint64_t, LeaseRequestState> lease_requests_;
   std::map<uint64_t, InFlight> in_flight_;
   uint64_t next_id_ = 1;
+  // The pending retry timers of failed local lease requests.
+  std::map<uint64_t, TimerId> retry_timers_;
 };
 
 }  // namespace miniray

@@ -1,7 +1,9 @@
 // Proves the owner's leasing protocol against a scripted raylet: a bounded
 // number of lease requests in flight, spillbacks followed with
 // grant_or_reject, several tasks pushed through one lease before it is
-// returned, and queued tasks failed when the raylet says infeasible.
+// returned, queued tasks failed when the raylet says infeasible, and failed
+// lease requests retried (at the local raylet, after a backoff, a bounded
+// number of times) rather than failing the queue at once.
 #include "src/core_worker/task_submitter.h"
 
 #include <string>
@@ -56,7 +58,7 @@ class TaskSubmitterTest : public ::testing::Test {
     EXPECT_TRUE(other_raylet_.Start().ok());
     EXPECT_TRUE(worker_.Start().ok());
     submitter_ = std::make_unique<TaskSubmitter>(
-        owner_, TaskSubmitter::Options{"n0:7000", /*local_node=*/0, 3},
+        loop_, owner_, TaskSubmitter::Options{"n0:7000", /*local_node=*/0, 3},
         [this](const rpc::TaskSpec& spec, absl::StatusOr<rpc::PushTaskReply>) {
           done_.push_back(spec.id().seq());
         },
@@ -172,6 +174,52 @@ TEST_F(TaskSubmitterTest, NodeDeathEndsItsTasksAndRetriesItsLeaseRequests) {
   RunAll();
   // The request to the dead local raylet was asked again.
   EXPECT_EQ(requests_.size(), 3u);
+}
+
+TEST_F(TaskSubmitterTest, FailedLocalLeaseRequestIsRetriedNotFailed) {
+  Submit(1);
+  RunAll();
+  pending_.at(0)(absl::UnavailableError("connection refused"));
+  RunAll();  // runs the backoff timer too
+  EXPECT_TRUE(failed_.empty());
+  ASSERT_EQ(requests_.size(), 2u);
+  Grant(1, 9);
+  RunAll();
+  EXPECT_EQ(pushed_, std::vector<uint64_t>{1});
+}
+
+TEST_F(TaskSubmitterTest, LocalLeaseFailuresAreBoundedThenFailTheQueue) {
+  Submit(2);
+  RunAll();
+  // Every request, first and retried, fails: the bound ends it.
+  for (size_t answered = 0; answered < requests_.size(); ++answered) {
+    pending_.at(answered)(absl::UnavailableError("connection refused"));
+    RunAll();
+  }
+  EXPECT_EQ(failed_, (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(last_error_.type(), rpc::WORKER_DIED);
+  EXPECT_NE(last_error_.message().find("after 8 attempts"), std::string::npos)
+      << last_error_.message();
+  EXPECT_EQ(submitter_->num_queued(), 0u);
+}
+
+TEST_F(TaskSubmitterTest, FailedSpilledLeaseRequestGoesBackToTheLocalRaylet) {
+  other_raylet_.Handle<RequestWorkerLease>(
+      [this](rpc::LeaseRequest request, Respond<RequestWorkerLease> respond) {
+        other_requests_.push_back(request);
+        respond(absl::UnavailableError("connection refused"));
+      });
+  Submit(1);
+  RunAll();
+  rpc::LeaseReply spill;
+  spill.mutable_spillback()->set_node_id(1);
+  spill.mutable_spillback()->set_raylet_address("n1:7000");
+  pending_.at(0)(std::move(spill));
+  RunAll();
+  EXPECT_EQ(other_requests_.size(), 1u);
+  ASSERT_EQ(requests_.size(), 2u);
+  EXPECT_FALSE(requests_[1].grant_or_reject());
+  EXPECT_TRUE(failed_.empty());
 }
 
 }  // namespace

@@ -12,10 +12,9 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
       endpoint_(transport, std::move(address)),
       options_(options),
       actor_manager_(clock_, endpoint_) {
-  endpoint_.Handle<RegisterNode>(
-      [this](auto request, auto respond) {
-        HandleRegisterNode(std::move(request), std::move(respond));
-      });
+  endpoint_.Handle<RegisterNode>([this](auto request, auto respond) {
+    HandleRegisterNode(std::move(request), std::move(respond));
+  });
   endpoint_.Handle<Heartbeat>([this](auto request, auto respond) {
     HandleHeartbeat(std::move(request), std::move(respond));
   });
@@ -44,6 +43,17 @@ absl::Status GcsServer::Start() {
 
 void GcsServer::HandleRegisterNode(rpc::RegisterNodeRequest request,
                                    Respond<RegisterNode> respond) {
+  // A raylet asks again when a reply was lost: the same live raylet gets
+  // the same node, not a second one.
+  for (const rpc::NodeInfo& known : nodes_) {
+    if (known.alive() && known.raylet_address() == request.raylet_address() &&
+        known.name() == request.name()) {
+      rpc::RegisterNodeReply reply;
+      reply.set_node_id(known.node_id());
+      respond(std::move(reply));
+      return;
+    }
+  }
   const uint32_t node_id = nodes_.size();
   rpc::NodeInfo& node = nodes_.emplace_back();
   node.set_node_id(node_id);

@@ -36,6 +36,7 @@ Raylet::Raylet(Clock& clock, Transport& transport, Rng& rng, Metrics& metrics,
 
 Raylet::~Raylet() {
   clock_.Cancel(heartbeat_timer_);
+  clock_.Cancel(register_timer_);
   for (auto& [seq, entry] : infeasible_) clock_.Cancel(entry.timer);
 }
 
@@ -65,13 +66,21 @@ void Raylet::RegisterHandlers() {
     respond(rpc::ReportWorkerFailureReply());
     // The leases the dead worker owned (it was their tasks' owner).
     const WorkerId dead = failure.worker_id();
-    ReclaimLeasesIf([dead](const Lease& lease) { return lease.owner_worker == dead; });
+    ReclaimLeasesIf(
+        [dead](const Lease& lease) { return lease.owner_worker == dead; });
   });
 }
 
 absl::Status Raylet::Start(std::function<void(NodeId)> on_registered) {
   absl::Status status = endpoint_.Start();
   if (!status.ok()) return status;
+  Register(1, std::move(on_registered));
+  return absl::OkStatus();
+}
+
+// The GCS may not be up yet, or restarting: registration is asked again
+// with backoff (bounded), as a Ray raylet does, except for a wrong token.
+void Raylet::Register(int attempt, std::function<void(NodeId)> on_registered) {
   rpc::RegisterNodeRequest request;
   request.set_name(options_.node_name);
   request.set_raylet_address(endpoint_.address());
@@ -79,19 +88,30 @@ absl::Status Raylet::Start(std::function<void(NodeId)> on_registered) {
   request.set_object_store_capacity(options_.object_store_capacity);
   endpoint_.Call<RegisterNode>(
       options_.gcs_address, request,
-      [this, on_registered = std::move(on_registered)](
+      [this, attempt, on_registered = std::move(on_registered)](
           absl::StatusOr<rpc::RegisterNodeReply> reply) mutable {
-        if (!reply.ok()) {
-          LOG(ERROR) << options_.node_name
-                     << ": cannot register with the GCS: " << reply.status();
+        if (reply.ok()) {
+          OnRegistered(reply->node_id(), std::move(on_registered));
           return;
         }
-        OnRegistered(reply->node_id(), std::move(on_registered));
+        if (attempt >= kRegisterAttemptsMax ||
+            absl::IsUnauthenticated(reply.status())) {
+          LOG(ERROR) << options_.node_name << ": cannot register with the GCS "
+                     << "after " << attempt << " attempts: " << reply.status();
+          return;
+        }
+        const absl::Duration backoff =
+            std::min(absl::Milliseconds(100) * (1 << std::min(attempt, 6)),
+                     absl::Seconds(5));
+        register_timer_ =
+            clock_.RunAfter(backoff, [this, attempt, on_registered]() mutable {
+              Register(attempt + 1, std::move(on_registered));
+            });
       });
-  return absl::OkStatus();
 }
 
-void Raylet::OnRegistered(NodeId id, std::function<void(NodeId)> on_registered) {
+void Raylet::OnRegistered(NodeId id,
+                          std::function<void(NodeId)> on_registered) {
   node_id_ = id;
   view_.set_local(id);
   NodeView self;
@@ -105,7 +125,8 @@ void Raylet::OnRegistered(NodeId id, std::function<void(NodeId)> on_registered) 
   pool_ = std::make_unique<WorkerPool>(
       id, launcher_, WorkerPool::Options{.max_workers = options_.max_workers});
   // As Ray does, start one worker per CPU up front.
-  pool_->StartWorkers(static_cast<int>(std::ceil(options_.resources.Get("CPU"))));
+  pool_->StartWorkers(
+      static_cast<int>(std::ceil(options_.resources.Get("CPU"))));
   heartbeat_timer_ =
       clock_.RunAfter(options_.heartbeat_period, [this] { SendHeartbeat(); });
   if (on_registered) on_registered(id);

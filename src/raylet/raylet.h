@@ -69,8 +69,10 @@ class Raylet {
          Address address, WorkerPool::Launcher launcher, Options options);
   ~Raylet();
 
-  // Listens and registers with the GCS; `on_registered` runs once the node
-  // has its id and has prestarted its workers.
+  // Listens and registers with the GCS (asking again with backoff, up to
+  // kRegisterAttemptsMax times, while the GCS does not answer);
+  // `on_registered` runs once the node has its id and has prestarted its
+  // workers.
   absl::Status Start(std::function<void(NodeId)> on_registered);
 
   // One of this node's workers exited (the simulator or the process
@@ -115,6 +117,9 @@ class Raylet {
   };
 
   void RegisterHandlers();
+  // How many times registration is asked before the raylet gives up.
+  static constexpr int kRegisterAttemptsMax = 20;
+  void Register(int attempt, std::function<void(NodeId)> on_registered);
   void OnRegistered(NodeId id, std::function<void(NodeId)> on_registered);
   void SendHeartbeat();
 
@@ -169,6 +174,7 @@ class Raylet {
   bool has_cluster_view_ = false;
   bool resources_changed_ = false;
   TimerId heartbeat_timer_ = 0;
+  TimerId register_timer_ = 0;
 
   // The local queue, in arrival order (keys are arrival sequence numbers).
   std::map<uint64_t, QueuedLease> queue_;
