@@ -18,7 +18,8 @@ CoreWorker::CoreWorker(CoreWorkerRuntime runtime, Options options)
   submitter_ = std::make_unique<TaskSubmitter>(
       endpoint_,
       TaskSubmitter::Options{options_.raylet_address, options_.node_id,
-                             options_.max_pending_lease_requests},
+                             options_.max_pending_lease_requests,
+                             OwnerPushTracer()},
       [this](const rpc::TaskSpec& spec,
              absl::StatusOr<rpc::PushTaskReply> reply) {
         OnTaskDone(spec, std::move(reply));
@@ -224,6 +225,15 @@ void CoreWorker::Dispatch(std::shared_ptr<rpc::TaskSpec> spec) {
   }
 }
 
+std::function<void(const rpc::TaskSpec&, NodeId, WorkerId)>
+CoreWorker::OwnerPushTracer() {
+  if (!options_.trace_as_owner || runtime_.trace == nullptr) return nullptr;
+  return [this](const rpc::TaskSpec& spec, NodeId node, WorkerId worker) {
+    runtime_.trace->TaskStarted(FromProto(spec.id()), node, worker,
+                                runtime_.clock.Now());
+  };
+}
+
 void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
                             absl::StatusOr<rpc::PushTaskReply> reply) {
   if (!reply.ok()) {
@@ -236,6 +246,11 @@ void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
     return;
   }
   ++runtime_.metrics.tasks_finished;
+  if (options_.trace_as_owner && runtime_.trace != nullptr &&
+      !reply->application_error()) {
+    runtime_.trace->TaskFinished(FromProto(spec.id()), rpc::ErrorInfo(),
+                                 runtime_.clock.Now());
+  }
   if (reply->application_error()) {
     if (spec.retry_exceptions() &&
         MaybeRetry(spec, absl::StrCat("task ", spec.name(), " (attempt ",
@@ -243,6 +258,12 @@ void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
       return;
     }
     ++runtime_.metrics.tasks_failed;
+    if (options_.trace_as_owner && runtime_.trace != nullptr) {
+      runtime_.trace->TaskFinished(
+          FromProto(spec.id()),
+          MakeError(rpc::TASK_FAILED, "the task raised an error"),
+          runtime_.clock.Now());
+    }
   }
   for (const rpc::ReturnObject& ret : reply->returns()) {
     const ObjectId id = FromProto(ret.id());

@@ -36,6 +36,9 @@ class TaskSubmitter {
     Address local_raylet;
     NodeId local_node = kNoNode;
     int max_pending_lease_requests = 10;
+    // Called when a task is pushed to a leased worker (node, worker id);
+    // null: nobody is told. The dashboard's owner-side trace uses it.
+    std::function<void(const rpc::TaskSpec&, NodeId, WorkerId)> on_pushed;
   };
 
   TaskSubmitter(RpcEndpoint& endpoint, Options options, OnTaskDone on_done,
@@ -58,6 +61,7 @@ class TaskSubmitter {
     Address address;
     Address raylet_address;
     NodeId node = kNoNode;
+    WorkerId worker_id = 0;
   };
   // A lease request waiting for its reply.
   struct LeaseRequestState {
