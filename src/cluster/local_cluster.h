@@ -30,6 +30,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,13 @@ class LocalCluster {
     std::string binary;
     // How long the nodes have to come up.
     absl::Duration start_timeout = absl::Seconds(30);
+    // The dashboard (docs/observability.md): its port on the head, 0 for a
+    // free one, -1 for none. With it, every node serves /metrics too.
+    int dashboard_port = -1;
+    // Runs when the program ended, before the cluster is torn down.
+    std::function<void(const RunSummary&)> on_program_done;
+    // Then keeps the cluster up (for the dashboard) until SIGINT/SIGTERM.
+    bool keep_alive = false;
   };
 
   LocalCluster(const scenario::Scenario& scenario, Options options);
@@ -99,6 +107,11 @@ class LocalCluster {
   std::vector<Child> children_;
   std::unique_ptr<NodeHost> driver_host_;
   std::vector<std::string> fault_log_;
+  // Dashboard ports: the head's (the dashboard), the driver's (its tasks),
+  // and the next child's /metrics; 0 when not yet picked.
+  int dashboard_port_ = 0;
+  int driver_dashboard_port_ = 0;
+  absl::Status PickDashboardPorts();
 };
 
 }  // namespace miniray

@@ -293,6 +293,9 @@ class CoreWorker {
   // For TaskSubmitter::Options::on_pushed: null unless trace_as_owner.
   std::function<void(const rpc::TaskSpec&, NodeId, WorkerId)>
   OwnerPushTracer();
+  // With trace_as_owner: the actor's creation task started and ended when
+  // the GCS says the actor is alive (or dead).
+  void TraceActorAsOwner(const rpc::ActorInfo& info);
   void HandlePushTask(rpc::PushTaskRequest request, Respond<PushTask> respond);
   void RunSyntheticTask(const rpc::TaskSpec& spec, Respond<PushTask> respond);
   // Runs `invoke` on the task's arguments on a fiber, stores the returns and

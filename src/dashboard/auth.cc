@@ -19,7 +19,7 @@ std::string TokenFromHeaders(absl::string_view authorization,
   return "";
 }
 
-bool TokensEqual(absl::string_view given, absl::string_view expected) {
+bool DashboardTokenMatches(absl::string_view given, absl::string_view expected) {
   if (expected.empty()) return false;
   // Touch every byte of `given` whatever its contents; the length is not a
   // secret worth hiding (tokens have a fixed length).

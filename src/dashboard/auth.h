@@ -4,7 +4,8 @@
 //
 //   std::string given = TokenFromHeaders(request.get_header_value("Authorization"),
 //                                        request.get_header_value("Cookie"));
-//   if (!TokensEqual(given, cluster_token)) ... answer 401
+//   if (!DashboardTokenMatches(given, cluster_token)) ... answer 401
+// (Unlike TokensEqual in grpc_listener.h, an empty token matches nothing.)
 //
 // Pure functions; thread-safe.
 #ifndef MINIRAY_DASHBOARD_AUTH_H_
@@ -24,7 +25,7 @@ std::string TokenFromHeaders(absl::string_view authorization,
 // Whether `given` equals `expected`, in time that depends only on their
 // lengths (not on where they first differ). An empty `expected` matches
 // nothing: a server without a token accepts no one.
-bool TokensEqual(absl::string_view given, absl::string_view expected);
+bool DashboardTokenMatches(absl::string_view given, absl::string_view expected);
 
 }  // namespace miniray
 

@@ -14,13 +14,13 @@ TEST(AuthTest, TakesBearerHeaderFirstThenCookie) {
   EXPECT_EQ(TokenFromHeaders("", ""), "");
 }
 
-TEST(AuthTest, TokensEqualOnlyForTheExactToken) {
-  EXPECT_TRUE(TokensEqual("secret", "secret"));
-  EXPECT_FALSE(TokensEqual("secreT", "secret"));
-  EXPECT_FALSE(TokensEqual("secret1", "secret"));
-  EXPECT_FALSE(TokensEqual("secre", "secret"));
-  EXPECT_FALSE(TokensEqual("", "secret"));
-  EXPECT_FALSE(TokensEqual("", ""));
+TEST(AuthTest, DashboardTokenMatchesOnlyForTheExactToken) {
+  EXPECT_TRUE(DashboardTokenMatches("secret", "secret"));
+  EXPECT_FALSE(DashboardTokenMatches("secreT", "secret"));
+  EXPECT_FALSE(DashboardTokenMatches("secret1", "secret"));
+  EXPECT_FALSE(DashboardTokenMatches("secre", "secret"));
+  EXPECT_FALSE(DashboardTokenMatches("", "secret"));
+  EXPECT_FALSE(DashboardTokenMatches("", ""));
 }
 
 }  // namespace

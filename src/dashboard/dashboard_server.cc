@@ -74,7 +74,7 @@ std::string DashboardServer::url() const {
 bool DashboardServer::Authorize(const httplib::Request& request,
                                 httplib::Response& response) {
   if (request.path == "/" && request.has_param("token")) {
-    if (TokensEqual(request.get_param_value("token"), options_.token)) {
+    if (DashboardTokenMatches(request.get_param_value("token"), options_.token)) {
       response.set_header("Set-Cookie",
                           absl::StrCat("miniray_token=", options_.token,
                                        "; Path=/; HttpOnly; SameSite=Strict"));
@@ -85,7 +85,7 @@ bool DashboardServer::Authorize(const httplib::Request& request,
   const std::string given =
       TokenFromHeaders(request.get_header_value("Authorization"),
                        request.get_header_value("Cookie"));
-  if (TokensEqual(given, options_.token)) return true;
+  if (DashboardTokenMatches(given, options_.token)) return true;
   response.status = 401;
   response.set_header("WWW-Authenticate", "Bearer realm=\"miniray\"");
   response.set_content(kUnauthorized, "text/plain; charset=utf-8");
@@ -134,13 +134,11 @@ void DashboardServer::AddRoutes() {
   });
   server_->Get("/metrics", [this](const httplib::Request&,
                                   httplib::Response& response) {
-    std::string text = OnLoop(&MetricsText);
-    httplib::Response driver;
-    if (!options_.tasks_from.empty()) {
-      ServeTaskView("/metrics", driver, [](httplib::Response&) {});
-      if (driver.status == 200) absl::StrAppend(&text, driver.body);
-    }
-    response.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
+    // This process's own metrics only: the driver's (tasks, scheduling
+    // latency) are on its own port, as each node's are; a scraper takes
+    // every target, as with Ray's per-node metrics agents.
+    response.set_content(OnLoop(&MetricsText),
+                         "text/plain; version=0.0.4; charset=utf-8");
   });
 }
 

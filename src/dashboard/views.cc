@@ -100,7 +100,8 @@ void AddNodeMetrics(const DashboardSources& s, PrometheusText& text) {
   }
 }
 
-void AddCounterMetrics(const Metrics& m, PrometheusText& text) {
+void AddCounterMetrics(const Metrics& m, const PrometheusText::Labels& labels,
+                       PrometheusText& text) {
   const std::pair<const char*, uint64_t> counters[] = {
       {"tasks_submitted", m.tasks_submitted},
       {"tasks_finished", m.tasks_finished},
@@ -119,7 +120,7 @@ void AddCounterMetrics(const Metrics& m, PrometheusText& text) {
     text.Add(absl::StrCat("miniray_", name, "_total"), "counter",
              absl::StrCat("Count of ", name,
                           " by the components of this process."),
-             {}, static_cast<double>(value));
+             labels, static_cast<double>(value));
   }
 }
 
@@ -229,7 +230,7 @@ std::string TasksJson(const DashboardSources& s) {
   }
   bool first = true;
   for (const auto& [id, task] : s.trace->tasks()) {
-    const bool started = task.state != TaskState::kPending;
+    const bool started = task.attempts > 0;
     const bool ended = task.state == TaskState::kFinished ||
                        task.state == TaskState::kFailed;
     absl::StrAppendFormat(
@@ -261,7 +262,9 @@ std::string MetricsText(const DashboardSources& s) {
     }
     AddSchedulingLatency(*s.trace, text);
   }
-  if (s.metrics != nullptr) AddCounterMetrics(*s.metrics, text);
+  PrometheusText::Labels process;  // which node's process counted
+  if (s.raylet != nullptr) process = {{"node", s.raylet->name()}};
+  if (s.metrics != nullptr) AddCounterMetrics(*s.metrics, process, text);
   if (s.raylet != nullptr) {
     const ObjectStore::Stats stats = s.raylet->store().stats();
     const PrometheusText::Labels node = {{"node", s.raylet->name()}};
