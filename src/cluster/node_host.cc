@@ -192,6 +192,14 @@ absl::Status NodeHost::StartDashboard() {
                            .trace = options_.trace_driver ? &trace_ : nullptr,
                            .metrics = &metrics_,
                            .clock = clock_.get()};
+  if (options_.trace_driver) {
+    // The driver's trace knows node ids only; the raylet's view has names.
+    sources.before_read = [this] {
+      for (const NodeView& node : raylet_->view().nodes()) {
+        if (node.id != kNoNode) trace_.SetNodeName(node.id, node.name);
+      }
+    };
+  }
   absl::StatusOr<std::unique_ptr<DashboardServer>> server =
       DashboardServer::Start(
           *loop_, sources,

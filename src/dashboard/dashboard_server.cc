@@ -95,7 +95,10 @@ bool DashboardServer::Authorize(const httplib::Request& request,
 std::string DashboardServer::OnLoop(
     std::string (*view)(const DashboardSources&)) {
   std::string out;
-  loop_.RunAndWait([&] { out = view(sources_); });
+  loop_.RunAndWait([&] {
+    if (sources_.before_read) sources_.before_read();
+    out = view(sources_);
+  });
   return out;
 }
 

@@ -15,6 +15,7 @@
 #ifndef MINIRAY_DASHBOARD_VIEWS_H_
 #define MINIRAY_DASHBOARD_VIEWS_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -32,6 +33,8 @@ struct DashboardSources {
   const TraceRecorder* trace = nullptr;
   const Metrics* metrics = nullptr;
   Clock* clock = nullptr;  // for heartbeat ages; required with gcs
+  // Runs on the loop before each read (e.g. to name the trace's nodes).
+  std::function<void()> before_read;
 };
 
 // {"nodes":[{"id","name","address","alive","heartbeat_age_s","total":{..},
