@@ -19,7 +19,8 @@ std::string TokenFromHeaders(absl::string_view authorization,
   return "";
 }
 
-bool DashboardTokenMatches(absl::string_view given, absl::string_view expected) {
+bool DashboardTokenMatches(absl::string_view given,
+                           absl::string_view expected) {
   if (expected.empty()) return false;
   // Touch every byte of `given` whatever its contents; the length is not a
   // secret worth hiding (tokens have a fixed length).

@@ -2,7 +2,8 @@
 // either as `Authorization: Bearer <token>` or as the cookie
 // `miniray_token=<token>` (which the page sets from a one-time `?token=`).
 //
-//   std::string given = TokenFromHeaders(request.get_header_value("Authorization"),
+//   std::string given =
+//   TokenFromHeaders(request.get_header_value("Authorization"),
 //                                        request.get_header_value("Cookie"));
 //   if (!DashboardTokenMatches(given, cluster_token)) ... answer 401
 // (Unlike TokensEqual in grpc_listener.h, an empty token matches nothing.)

@@ -24,7 +24,8 @@ constexpr int kProxyTimeoutSeconds = 3;
 
 std::string DotOf(const DashboardSources& sources) {
   if (sources.trace == nullptr) return "";
-  return ExportDot(*sources.trace, DotOptions{.legend = false, .max_tasks = 500});
+  return ExportDot(*sources.trace,
+                   DotOptions{.legend = false, .max_tasks = 500});
 }
 
 std::string TimelineOf(const DashboardSources& sources) {
@@ -53,9 +54,8 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
     server->port_ = server->options_.port;
   }
   if (server->port_ <= 0) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("the dashboard cannot listen on ", host, ":",
-                     server->options_.port));
+    return absl::AlreadyExistsError(absl::StrCat(
+        "the dashboard cannot listen on ", host, ":", server->options_.port));
   }
   httplib::Server* http = server->server_.get();
   server->thread_ = std::thread([http] { http->listen_after_bind(); });
@@ -74,7 +74,8 @@ std::string DashboardServer::url() const {
 bool DashboardServer::Authorize(const httplib::Request& request,
                                 httplib::Response& response) {
   if (request.path == "/" && request.has_param("token")) {
-    if (DashboardTokenMatches(request.get_param_value("token"), options_.token)) {
+    if (DashboardTokenMatches(request.get_param_value("token"),
+                              options_.token)) {
       response.set_header("Set-Cookie",
                           absl::StrCat("miniray_token=", options_.token,
                                        "; Path=/; HttpOnly; SameSite=Strict"));
@@ -125,24 +126,24 @@ void DashboardServer::AddRoutes() {
       r.set_content(OnLoop(&TasksJson), "application/json");
     });
   });
-  server_->Get("/api/graph.svg", [this](const httplib::Request&,
-                                        httplib::Response& response) {
-    ServeTaskView("/api/graph.svg", response,
-                  [this](httplib::Response& r) { ServeGraph(r); });
-  });
+  server_->Get("/api/graph.svg",
+               [this](const httplib::Request&, httplib::Response& response) {
+                 ServeTaskView("/api/graph.svg", response,
+                               [this](httplib::Response& r) { ServeGraph(r); });
+               });
   server_->Get("/api/timeline.json", [this](const httplib::Request&,
                                             httplib::Response& response) {
     ServeTaskView("/api/timeline.json", response,
                   [this](httplib::Response& r) { ServeTimeline(r); });
   });
-  server_->Get("/metrics", [this](const httplib::Request&,
-                                  httplib::Response& response) {
-    // This process's own metrics only: the driver's (tasks, scheduling
-    // latency) are on its own port, as each node's are; a scraper takes
-    // every target, as with Ray's per-node metrics agents.
-    response.set_content(OnLoop(&MetricsText),
-                         "text/plain; version=0.0.4; charset=utf-8");
-  });
+  server_->Get(
+      "/metrics", [this](const httplib::Request&, httplib::Response& response) {
+        // This process's own metrics only: the driver's (tasks, scheduling
+        // latency) are on its own port, as each node's are; a scraper takes
+        // every target, as with Ray's per-node metrics agents.
+        response.set_content(OnLoop(&MetricsText),
+                             "text/plain; version=0.0.4; charset=utf-8");
+      });
 }
 
 void DashboardServer::ServeTaskView(
@@ -159,13 +160,14 @@ void DashboardServer::ServeTaskView(
   httplib::Client client(host_port.first, port);
   client.set_connection_timeout(kProxyTimeoutSeconds, 0);
   client.set_read_timeout(kProxyTimeoutSeconds * 4, 0);
-  httplib::Result result = client.Get(
-      path.c_str(), {{"Authorization", "Bearer " + options_.token}});
+  httplib::Result result =
+      client.Get(path.c_str(), {{"Authorization", "Bearer " + options_.token}});
   if (!result) {
     response.status = 503;
     response.set_content(
         absl::StrCat("503: tasks are known to the driver, whose dashboard "
-                     "endpoint at ", options_.tasks_from, " does not answer (",
+                     "endpoint at ",
+                     options_.tasks_from, " does not answer (",
                      httplib::to_string(result.error()), ")\n"),
         "text/plain");
     return;
@@ -191,7 +193,8 @@ void DashboardServer::ServeGraph(httplib::Response& response) {
   }
   // Inline SVG lacks the namespace a standalone document needs.
   std::string document = *svg;
-  if (document.rfind("<svg", 0) == 0 && document.find("xmlns") == std::string::npos) {
+  if (document.rfind("<svg", 0) == 0 &&
+      document.find("xmlns") == std::string::npos) {
     document.insert(4, " xmlns=\"http://www.w3.org/2000/svg\"");
   }
   response.set_content(document, "image/svg+xml");

@@ -10,9 +10,9 @@
 // Routes (all need the cluster token; see auth.h; 401 otherwise):
 //   /                 the page (`/?token=T` sets the cookie and redirects)
 //   /api/nodes        NodesJson        /api/actors      ActorsJson
-//   /api/tasks        TasksJson        /api/graph.svg   `dot -Tsvg` of ExportDot
-//   /api/timeline.json  ExportTimeline (Chrome trace JSON)
-//   /metrics          MetricsText
+//   /api/tasks        TasksJson        /api/graph.svg   `dot -Tsvg` of
+//   ExportDot /api/timeline.json  ExportTimeline (Chrome trace JSON) /metrics
+//   MetricsText
 // With `tasks_from` set (the head of `miniray local`, whose tasks are known
 // to the driver's process), /api/tasks, /api/graph.svg, /api/timeline.json
 // are fetched from that server; /metrics then also appends its metrics.

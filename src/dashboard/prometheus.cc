@@ -41,8 +41,8 @@ void PrometheusText::Add(absl::string_view name, absl::string_view type,
   const absl::string_view family_name = family.empty() ? name : family;
   if (family_name != family_) {
     family_ = std::string(family_name);
-    absl::StrAppend(&text_, "# HELP ", family_name, " ", help, "\n",
-                    "# TYPE ", family_name, " ", type, "\n");
+    absl::StrAppend(&text_, "# HELP ", family_name, " ", help, "\n", "# TYPE ",
+                    family_name, " ", type, "\n");
   }
   absl::StrAppend(&text_, name);
   if (!labels.empty()) {

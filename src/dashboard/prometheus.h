@@ -2,9 +2,9 @@
 // (version 0.0.4), what a `/metrics` endpoint serves.
 //
 //   PrometheusText text;
-//   text.Add("miniray_tasks", "gauge", "Tasks by state.", {{"state", "running"}}, 3);
-//   text.Add("miniray_tasks", "gauge", "Tasks by state.", {{"state", "finished"}}, 9);
-//   std::string page = text.str();
+//   text.Add("miniray_tasks", "gauge", "Tasks by state.", {{"state",
+//   "running"}}, 3); text.Add("miniray_tasks", "gauge", "Tasks by state.",
+//   {{"state", "finished"}}, 9); std::string page = text.str();
 //   // # HELP miniray_tasks Tasks by state.
 //   // # TYPE miniray_tasks gauge
 //   // miniray_tasks{state="running"} 3

@@ -15,8 +15,8 @@ std::string ResourcesJson(const rpc::ResourcesProto& resources) {
   std::string out = "{";
   for (int i = 0; i < resources.name_size() && i < resources.amount_size();
        ++i) {
-    absl::StrAppend(&out, i == 0 ? "" : ",", JsonQuote(resources.name(i)),
-                    ":", absl::StrFormat("%g", resources.amount(i)));
+    absl::StrAppend(&out, i == 0 ? "" : ",", JsonQuote(resources.name(i)), ":",
+                    absl::StrFormat("%g", resources.amount(i)));
   }
   return out + "}";
 }
@@ -93,8 +93,7 @@ void AddNodeMetrics(const DashboardSources& s, PrometheusText& text) {
       for (int i = 0; i < r.name_size() && i < r.amount_size(); ++i) {
         text.Add(absl::StrCat("miniray_node_resources_", kind), "gauge",
                  absl::StrCat("The node's ", kind, " resources, per kind."),
-                 {{"node", node.name()}, {"resource", r.name(i)}},
-                 r.amount(i));
+                 {{"node", node.name()}, {"resource", r.name(i)}}, r.amount(i));
       }
     }
   }
@@ -117,10 +116,10 @@ void AddCounterMetrics(const Metrics& m, const PrometheusText::Labels& labels,
       {"objects_reconstructed", m.objects_reconstructed},
   };
   for (const auto& [name, value] : counters) {
-    text.Add(absl::StrCat("miniray_", name, "_total"), "counter",
-             absl::StrCat("Count of ", name,
-                          " by the components of this process."),
-             labels, static_cast<double>(value));
+    text.Add(
+        absl::StrCat("miniray_", name, "_total"), "counter",
+        absl::StrCat("Count of ", name, " by the components of this process."),
+        labels, static_cast<double>(value));
   }
 }
 
@@ -231,8 +230,8 @@ std::string TasksJson(const DashboardSources& s) {
   bool first = true;
   for (const auto& [id, task] : s.trace->tasks()) {
     const bool started = task.attempts > 0;
-    const bool ended = task.state == TaskState::kFinished ||
-                       task.state == TaskState::kFailed;
+    const bool ended =
+        task.state == TaskState::kFinished || task.state == TaskState::kFailed;
     absl::StrAppendFormat(
         &out,
         "%s{\"id\":%s,\"name\":%s,\"kind\":\"%s\",\"state\":\"%s\","
