@@ -29,6 +29,16 @@ DEFINE_int32(raylet_port, 0, "node: the raylet's port; 0 picks a free one.");
 DEFINE_string(cluster, "",
               "node, start: a marker for the command line (`pgrep -f` finds "
               "the processes that carry it).");
+// Dashboard (docs/observability.md).
+DEFINE_int32(dashboard_port, -1,
+             "local: the dashboard's port on the head (Ray's is 8265); 0 "
+             "picks a free one; -1: no dashboard. node: this node's HTTP port "
+             "(/metrics; the dashboard too with --gcs_port).");
+DEFINE_string(driver_dashboard, "",
+              "node: host:port of the driver's HTTP server (its tasks).");
+DEFINE_bool(keep_alive, false,
+            "local: keep the cluster (and dashboard) up after the program "
+            "ended, until SIGINT/SIGTERM.");
 
 namespace miniray {
 namespace {
@@ -63,11 +73,20 @@ int RunLocal(const std::string& path) {
     return kExitBadInput;
   }
   ChildProcesses::KillAllOnSignal();
-  LocalCluster cluster(*loaded, LocalCluster::Options{.scenario_path = path,
-                                                      .seed = FLAGS_seed});
+  auto print = [](const RunSummary& summary) {
+    std::cout << (FLAGS_json ? SummaryToJson(summary) + "\n"
+                             : LocalSummaryText(summary))
+              << std::flush;
+  };
+  LocalCluster cluster(*loaded,
+                       LocalCluster::Options{.scenario_path = path,
+                                             .seed = FLAGS_seed,
+                                             .dashboard_port = FLAGS_dashboard_port,
+                                             .on_program_done = print,
+                                             .keep_alive = FLAGS_keep_alive});
   const RunSummary summary = cluster.Run();
-  std::cout << (FLAGS_json ? SummaryToJson(summary) + "\n"
-                           : LocalSummaryText(summary));
+  // Printed by on_program_done, unless the cluster never ran the program.
+  if (summary.error.rfind("the cluster did not come up", 0) == 0) print(summary);
   absl::Status check = CheckExpectations(loaded->expect(), summary);
   if (!check.ok()) {
     std::cerr << "miniray: " << path
@@ -107,6 +126,8 @@ int RunNode() {
   options.raylet_port = FLAGS_raylet_port;
   options.token = token;
   options.seed = ScenarioSeed(*loaded, FLAGS_seed);
+  options.dashboard_port = FLAGS_dashboard_port;
+  options.dashboard_tasks_from = FLAGS_driver_dashboard;
   const std::string name = options.raylet.node_name;
   options.on_declared_dead = [name] {
     LOG(WARNING) << name << ": declared dead by the GCS; exiting";
@@ -132,7 +153,8 @@ int RunClusterCommand(int argc, char** argv) {
   const std::string command = argc >= 2 ? argv[1] : "";
   if (command == "local" && argc == 3) return RunLocal(argv[2]);
   if (command == "node" && argc == 2) return RunNode();
-  std::cerr << "usage: miniray local FILE [--json] [--seed=N]\n";
+  std::cerr << "usage: miniray local FILE [--json] [--seed=N] "
+               "[--dashboard_port=P [--keep_alive]]\n";
   return kExitBadInput;
 }
 

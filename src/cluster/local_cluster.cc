@@ -83,6 +83,7 @@ absl::Status LocalCluster::StartChildren() {
   if (!gcs_port.ok()) return gcs_port.status();
   gcs_port_ = *gcs_port;
   gcs_address_ = absl::StrCat(kHost, ":", gcs_port_);
+  if (absl::Status status = PickDashboardPorts(); !status.ok()) return status;
   const std::vector<std::string> names = scenario::ExpandNodeNames(scenario_);
   for (size_t i = 0; i < names.size(); ++i) {
     children_.push_back(Child{names[i], static_cast<int>(i), 0});
@@ -109,6 +110,20 @@ absl::Status LocalCluster::StartChild(Child& child) {
       absl::StrCat("--cluster=", marker_),
   };
   if (child.index == 0) argv.push_back(absl::StrCat("--gcs_port=", gcs_port_));
+  // Dashboard: the head serves it (tasks come from the driver's endpoint);
+  // every node serves /metrics on a port of its own.
+  if (options_.dashboard_port >= 0) {
+    absl::StatusOr<int> metrics_port = PickFreePort(kHost);
+    if (!metrics_port.ok()) return metrics_port.status();
+    const int http_port = child.index == 0 ? dashboard_port_ : *metrics_port;
+    argv.push_back(absl::StrCat("--dashboard_port=", http_port));
+    if (child.index == 0) {
+      argv.push_back(absl::StrCat("--driver_dashboard=", kHost, ":",
+                                  driver_dashboard_port_));
+    }
+    std::cerr << "miniray local: " << child.name << " /metrics at http://"
+              << kHost << ":" << http_port << "/metrics\n";
+  }
   absl::StatusOr<pid_t> pid =
       processes_.Start(argv, {absl::StrCat("MINIRAY_TOKEN=", token_)});
   if (!pid.ok()) return pid.status();
@@ -129,6 +144,10 @@ absl::Status LocalCluster::StartDriverNode() {
   options.insecure_no_token = options_.insecure_no_token;
   options.seed = seed_;
   options.start_timeout = options_.start_timeout;
+  if (options_.dashboard_port >= 0) {
+    options.dashboard_port = driver_dashboard_port_;
+    options.trace_driver = true;
+  }
   absl::StatusOr<std::unique_ptr<NodeHost>> host = NodeHost::Start(options);
   if (!host.ok()) return host.status();
   driver_host_ = std::move(*host);
@@ -304,6 +323,22 @@ int LocalCluster::CountClusterNodes() {
   });
 }
 
+// The dashboard's port (the one asked for, or a free one, so that it can
+// be printed before the head starts) and the driver's.
+absl::Status LocalCluster::PickDashboardPorts() {
+  if (options_.dashboard_port < 0) return absl::OkStatus();
+  dashboard_port_ = options_.dashboard_port;
+  if (dashboard_port_ == 0) {
+    absl::StatusOr<int> port = PickFreePort(kHost);
+    if (!port.ok()) return port.status();
+    dashboard_port_ = *port;
+  }
+  absl::StatusOr<int> driver_port = PickFreePort(kHost);
+  if (!driver_port.ok()) return driver_port.status();
+  driver_dashboard_port_ = *driver_port;
+  return absl::OkStatus();
+}
+
 RunSummary LocalCluster::Run() {
   RunSummary summary;
   summary.scenario = scenario_.name();
@@ -332,8 +367,21 @@ RunSummary LocalCluster::Run() {
     // the GCS tells them all in the same broadcast, once per heartbeat.
     absl::SleepFor(3 *
                    NodeOptionsFromScenario(scenario_, 0).gcs.heartbeat_period);
+    if (options_.dashboard_port >= 0) {
+      std::cerr << "miniray local: dashboard at http://" << kHost << ":"
+                << dashboard_port_ << "/?token=" << token_ << "\n"
+                << "miniray local: the driver's tasks and /metrics at http://"
+                << kHost << ":" << driver_dashboard_port_ << "/metrics\n";
+    }
     RunProgram(summary);
     summary.metrics = driver_host_->metrics();
+    summary.faults = fault_log_;
+    if (options_.on_program_done) options_.on_program_done(summary);
+    if (options_.keep_alive) {
+      std::cerr << "miniray local: the program ended; the cluster stays up "
+                << "until SIGINT/SIGTERM (--keep_alive)\n";
+      while (true) pause();  // the signal handler tears down and exits
+    }
   } else {
     summary.error = absl::StrCat("the cluster did not come up: ", up.message());
   }

@@ -34,6 +34,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,13 @@ class LocalCluster {
     bool insecure_no_token = false;
     std::string host = "127.0.0.1";
     std::string driver_node_name = "local-driver";
+    // The dashboard (docs/observability.md): its port on the head, 0 for a
+    // free one, -1 for none. With it, every node serves /metrics too.
+    int dashboard_port = -1;
+    // Runs when the program ended, before the cluster is torn down.
+    std::function<void(const RunSummary&)> on_program_done;
+    // Then keeps the cluster up (for the dashboard) until SIGINT/SIGTERM.
+    bool keep_alive = false;
   };
 
   LocalCluster(const scenario::Scenario& scenario, Options options);
@@ -114,6 +122,11 @@ class LocalCluster {
   std::vector<Child> children_;
   std::unique_ptr<NodeHost> driver_host_;
   std::vector<std::string> fault_log_;
+  // Dashboard ports: the head's (the dashboard), the driver's (its tasks),
+  // and the next child's /metrics; 0 when not yet picked.
+  int dashboard_port_ = 0;
+  int driver_dashboard_port_ = 0;
+  absl::Status PickDashboardPorts();
 };
 
 }  // namespace miniray

@@ -34,7 +34,9 @@ NodeHost::NodeHost(Options options) : options_(std::move(options)) {
 NodeHost::~NodeHost() {
   // Stop the loop first: no handler, timer or fiber of a component runs
   // once it has stopped, so the components can go in any order, here on
-  // this thread. Blocked fibers are dropped with the executor.
+  // this thread. Blocked fibers are dropped with the executor. The HTTP
+  // server goes first: its handlers wait on the loop.
+  dashboard_.reset();
   loop_->Stop();
   driver_.reset();
   workers_.clear();
@@ -61,6 +63,7 @@ absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
                  host->options_.start_timeout);
   if (!gcs_up.ok()) return gcs_up;
   if (absl::Status status = host->StartRaylet(); !status.ok()) return status;
+  if (absl::Status status = host->StartDashboard(); !status.ok()) return status;
   return host;
 }
 
@@ -159,10 +162,12 @@ absl::StatusOr<CoreWorker*> NodeHost::StartDriver(CoreWorker::Options options) {
     options.raylet_address = raylet_address_;
     options.gcs_address = options_.gcs_address;
     options.is_driver = true;
+    options.trace_as_owner = options_.trace_driver;
     loop_->RunAndWait([&] {
       driver_ = std::make_unique<CoreWorker>(
           CoreWorkerRuntime{*clock_, *redial_, *executor_, raylet_->store(),
-                            metrics_, nullptr},
+                            metrics_,
+                            options_.trace_driver ? &trace_ : nullptr},
           options);
       status = driver_->Start();
       if (!status.ok()) driver_.reset();
@@ -180,6 +185,33 @@ Metrics NodeHost::metrics() {
 
 bool NodeHost::WithRaylet(const std::function<void(const Raylet&)>& fn) {
   return loop_->RunAndWait([&] { fn(*raylet_); });
+}
+
+absl::Status NodeHost::StartDashboard() {
+  if (options_.dashboard_port < 0) return absl::OkStatus();
+  DashboardSources sources{.gcs = gcs_.get(),
+                           .raylet = raylet_.get(),
+                           .trace = options_.trace_driver ? &trace_ : nullptr,
+                           .metrics = &metrics_,
+                           .clock = clock_.get()};
+  if (options_.trace_driver) {
+    // The driver's trace knows node ids only; the raylet's view has names.
+    sources.before_read = [this] {
+      for (const NodeView& node : raylet_->view().nodes()) {
+        if (node.id != kNoNode) trace_.SetNodeName(node.id, node.name);
+      }
+    };
+  }
+  absl::StatusOr<std::unique_ptr<DashboardServer>> server =
+      DashboardServer::Start(
+          *loop_, sources,
+          DashboardServer::Options{.host = options_.host,
+                                   .port = options_.dashboard_port,
+                                   .token = options_.token,
+                                   .tasks_from = options_.dashboard_tasks_from});
+  if (!server.ok()) return server.status();
+  dashboard_ = std::move(*server);
+  return absl::OkStatus();
 }
 
 }  // namespace miniray

@@ -38,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "src/common/metrics.h"
 #include "src/core_worker/core_worker.h"
+#include "src/dashboard/dashboard_server.h"
 #include "src/gcs/gcs_server.h"
 #include "src/raylet/raylet.h"
 #include "src/runtime/real/event_loop.h"
@@ -77,6 +78,14 @@ class NodeHost {
     // Runs on the loop when the GCS says it declared this node dead. A Ray
     // raylet exits then; so does a `miniray node` process.
     std::function<void()> on_declared_dead;
+    // --- Dashboard (src/dashboard/, docs/observability.md) ---
+    // The HTTP port for /metrics (and, with the GCS, the dashboard); 0
+    // picks a free one, -1 runs no HTTP server.
+    int dashboard_port = -1;
+    // host:port of the driver's HTTP server, which knows the tasks.
+    std::string dashboard_tasks_from;
+    // The driver records the tasks it owns in this host's trace.
+    bool trace_driver = false;
   };
 
   // Starts the GCS (if asked), waits until the GCS answers, starts the
@@ -104,6 +113,8 @@ class NodeHost {
   FiberExecutor& executor() { return *executor_; }
   // Runs `fn(raylet)` on the loop and returns what it returns.
   bool WithRaylet(const std::function<void(const Raylet&)>& fn);
+  // The HTTP server, or null if options.dashboard_port was -1.
+  const DashboardServer* dashboard() const { return dashboard_.get(); }
 
  private:
   explicit NodeHost(Options options);
@@ -111,6 +122,7 @@ class NodeHost {
   absl::Status StartRaylet();
   // On the loop: the raylet's launcher.
   void LaunchWorker(WorkerId id);
+  absl::Status StartDashboard();
 
   Options options_;
   // Declaration order is construction order; the destructor tears down by
@@ -130,6 +142,8 @@ class NodeHost {
   std::unique_ptr<CoreWorker> driver_;
   NodeId node_id_ = kNoNode;
   Address raylet_address_;
+  TraceRecorder trace_;  // the driver's tasks; touched on the loop only
+  std::unique_ptr<DashboardServer> dashboard_;
 };
 
 }  // namespace miniray

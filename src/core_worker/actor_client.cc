@@ -110,6 +110,12 @@ void CoreWorker::SendActorCalls(TaskId actor) {
     std::shared_ptr<rpc::TaskSpec> spec = call.spec;
     const bool skip = call.skip;
     if (!skip) client.sent[spec->caller_seq()] = spec;
+    if (!skip && options_.trace_as_owner && runtime_.trace != nullptr) {
+      // The owner does not know which worker of the node hosts the actor.
+      runtime_.trace->TaskStarted(FromProto(spec->id()), client.node,
+                                  MakeWorkerId(client.node, 0),
+                                  runtime_.clock.Now());
+    }
     endpoint_.Call<PushTask>(
         client.address, request,
         [this, actor, spec, skip](absl::StatusOr<rpc::PushTaskReply> reply) {
@@ -200,7 +206,26 @@ void CoreWorker::LookUpActor(TaskId actor) {
       });
 }
 
+void CoreWorker::TraceActorAsOwner(const rpc::ActorInfo& info) {
+  if (!options_.trace_as_owner || runtime_.trace == nullptr) return;
+  const TaskId creation = FromProto(info.actor_id());
+  auto it = runtime_.trace->tasks().find(creation);
+  if (it == runtime_.trace->tasks().end() ||
+      it->second.state != TaskState::kPending) {
+    return;  // not ours, or already recorded
+  }
+  const absl::Time now = runtime_.clock.Now();
+  if (info.state() == rpc::ACTOR_ALIVE) {
+    runtime_.trace->TaskStarted(creation, info.node_id(),
+                                MakeWorkerId(info.node_id(), 0), now);
+    runtime_.trace->TaskFinished(creation, rpc::ErrorInfo(), now);
+  } else if (info.state() == rpc::ACTOR_DEAD) {
+    runtime_.trace->TaskFinished(creation, info.death(), now);
+  }
+}
+
 void CoreWorker::OnActorInfo(const rpc::ActorInfo& info) {
+  TraceActorAsOwner(info);
   const TaskId actor = FromProto(info.actor_id());
   ActorClient& client = actors_[actor];
   if (client.state == rpc::ACTOR_DEAD) return;  // death is final

@@ -15,10 +15,14 @@ CoreWorker::CoreWorker(CoreWorkerRuntime runtime, Options options)
       refs_([this](ObjectId id, const ReferenceCounter::Reference& ref) {
         OnOutOfScope(id, ref);
       }) {
+  TaskSubmitter::Options submitter_options;
+  submitter_options.local_raylet = options_.raylet_address;
+  submitter_options.local_node = options_.node_id;
+  submitter_options.max_pending_lease_requests =
+      options_.max_pending_lease_requests;
+  submitter_options.on_pushed = OwnerPushTracer();
   submitter_ = std::make_unique<TaskSubmitter>(
-      runtime.clock, endpoint_,
-      TaskSubmitter::Options{options_.raylet_address, options_.node_id,
-                             options_.max_pending_lease_requests},
+      runtime.clock, endpoint_, std::move(submitter_options),
       [this](const rpc::TaskSpec& spec,
              absl::StatusOr<rpc::PushTaskReply> reply) {
         OnTaskDone(spec, std::move(reply));
@@ -224,6 +228,15 @@ void CoreWorker::Dispatch(std::shared_ptr<rpc::TaskSpec> spec) {
   }
 }
 
+std::function<void(const rpc::TaskSpec&, NodeId, WorkerId)>
+CoreWorker::OwnerPushTracer() {
+  if (!options_.trace_as_owner || runtime_.trace == nullptr) return nullptr;
+  return [this](const rpc::TaskSpec& spec, NodeId node, WorkerId worker) {
+    runtime_.trace->TaskStarted(FromProto(spec.id()), node, worker,
+                                runtime_.clock.Now());
+  };
+}
+
 void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
                             absl::StatusOr<rpc::PushTaskReply> reply) {
   if (!reply.ok()) {
@@ -236,6 +249,11 @@ void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
     return;
   }
   ++runtime_.metrics.tasks_finished;
+  if (options_.trace_as_owner && runtime_.trace != nullptr &&
+      !reply->application_error()) {
+    runtime_.trace->TaskFinished(FromProto(spec.id()), rpc::ErrorInfo(),
+                                 runtime_.clock.Now());
+  }
   if (reply->application_error()) {
     if (spec.retry_exceptions() &&
         MaybeRetry(spec, absl::StrCat("task ", spec.name(), " (attempt ",
@@ -243,6 +261,12 @@ void CoreWorker::OnTaskDone(const rpc::TaskSpec& spec,
       return;
     }
     ++runtime_.metrics.tasks_failed;
+    if (options_.trace_as_owner && runtime_.trace != nullptr) {
+      runtime_.trace->TaskFinished(
+          FromProto(spec.id()),
+          MakeError(rpc::TASK_FAILED, "the task raised an error"),
+          runtime_.clock.Now());
+    }
   }
   for (const rpc::ReturnObject& ret : reply->returns()) {
     const ObjectId id = FromProto(ret.id());

@@ -107,6 +107,11 @@ class CoreWorker {
     absl::Duration task_overhead = absl::ZeroDuration();
     // A planted bug for testing the fuzzer: lost objects are never rebuilt.
     bool disable_reconstruction = false;
+    // The owner records in its trace when it pushes a task to a worker
+    // (started) and when the reply comes (finished). For a real cluster,
+    // where the executing worker's trace is in another process; in the
+    // simulator the executor records both, so this stays off there.
+    bool trace_as_owner = false;
   };
 
   CoreWorker(CoreWorkerRuntime runtime, Options options);
@@ -285,6 +290,12 @@ class CoreWorker {
                          const std::string& why);
 
   // ---- Executor side (task_executor.cc) ----
+  // For TaskSubmitter::Options::on_pushed: null unless trace_as_owner.
+  std::function<void(const rpc::TaskSpec&, NodeId, WorkerId)>
+  OwnerPushTracer();
+  // With trace_as_owner: the actor's creation task started and ended when
+  // the GCS says the actor is alive (or dead).
+  void TraceActorAsOwner(const rpc::ActorInfo& info);
   void HandlePushTask(rpc::PushTaskRequest request, Respond<PushTask> respond);
   void RunSyntheticTask(const rpc::TaskSpec& spec, Respond<PushTask> respond);
   // Runs `invoke` on the task's arguments on a fiber, stores the returns and

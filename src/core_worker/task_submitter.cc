@@ -86,9 +86,9 @@ void TaskSubmitter::OnLeaseReply(uint64_t request_id, const Address& raylet,
     case rpc::LeaseReply::kGranted: {
       --state.pending_lease_requests;
       const rpc::LeaseGranted& granted = reply->granted();
-      OnWorkerIdle(key,
-                   LeasedWorker{granted.lease_id(), granted.worker_address(),
-                                raylet, granted.node_id()});
+      OnWorkerIdle(key, LeasedWorker{granted.lease_id(),
+                                     granted.worker_address(), raylet,
+                                     granted.node_id(), granted.worker_id()});
       // A request came back: the bound has room for another, if tasks wait.
       if (keys_.count(key) > 0) RequestLeases(key);
       return;
@@ -192,8 +192,11 @@ void TaskSubmitter::OnWorkerIdle(const std::string& key,
   request.set_lease_id(worker.lease_id);
   ++state.busy_workers;
   const uint64_t push_id = next_id_++;
-  in_flight_[push_id] =
-      InFlight{key, std::make_shared<rpc::TaskSpec>(request.spec()), worker};
+  in_flight_[push_id] = InFlight{
+      key, std::make_shared<rpc::TaskSpec>(request.spec()), worker};
+  if (options_.on_pushed) {
+    options_.on_pushed(request.spec(), worker.node, worker.worker_id);
+  }
   endpoint_.Call<PushTask>(
       worker.address, request,
       [this, push_id](absl::StatusOr<rpc::PushTaskReply> reply) {

@@ -50,6 +50,9 @@ class TaskSubmitter {
     absl::Duration lease_retry_backoff = absl::Milliseconds(100);
     absl::Duration lease_retry_backoff_max = absl::Seconds(2);
     int lease_attempts_max = 8;
+    // Called when a task is pushed to a leased worker (node, worker id);
+    // null: nobody is told. The dashboard's owner-side trace uses it.
+    std::function<void(const rpc::TaskSpec&, NodeId, WorkerId)> on_pushed;
   };
 
   TaskSubmitter(Clock& clock, RpcEndpoint& endpoint, Options options,
@@ -74,6 +77,7 @@ class TaskSubmitter {
     Address address;
     Address raylet_address;
     NodeId node = kNoNode;
+    WorkerId worker_id = 0;
   };
   // A lease request waiting for its reply.
   struct LeaseRequestState {

@@ -45,6 +45,12 @@ class GcsServer {
   // All nodes ever registered, by node id.
   const std::vector<rpc::NodeInfo>& nodes() const { return nodes_; }
   const GcsActorManager& actor_manager() const { return actor_manager_; }
+  // When the node last registered or sent a heartbeat; InfinitePast for an
+  // unknown node.
+  absl::Time last_heartbeat(uint32_t node) const {
+    return node < health_.size() ? health_[node].last_heartbeat
+                                 : absl::InfinitePast();
+  }
 
  private:
   struct NodeHealth {

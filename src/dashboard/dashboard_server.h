@@ -1,0 +1,90 @@
+// DashboardServer: an HTTP server (cpp-httplib, on threads of its own) that
+// serves one process's view of the cluster: the dashboard page and its JSON
+// API, and Prometheus /metrics. See docs/observability.md.
+//
+//   DashboardServer::Options options{.port = 8265, .token = token};
+//   absl::StatusOr<std::unique_ptr<DashboardServer>> server =
+//       DashboardServer::Start(loop, sources, options);
+//   std::cerr << "dashboard at " << (*server)->url() << "\n";
+//
+// Routes (all need the cluster token; see auth.h; 401 otherwise):
+//   /                 the page (`/?token=T` sets the cookie and redirects)
+//   /api/nodes        NodesJson        /api/actors      ActorsJson
+//   /api/tasks        TasksJson        /api/graph.svg   `dot -Tsvg` of
+//   ExportDot /api/timeline.json  ExportTimeline (Chrome trace JSON) /metrics
+//   MetricsText
+// With `tasks_from` set (the head of `miniray local`, whose tasks are known
+// to the driver's process), /api/tasks, /api/graph.svg, /api/timeline.json
+// are fetched from that server; /metrics then also appends its metrics.
+//
+// Threading: handlers run on httplib's threads and never touch components:
+// they read through `sources` only inside EventLoop::RunAndWait. Destroy
+// the server before stopping the loop (the destructor stops and joins the
+// HTTP threads).
+#ifndef MINIRAY_DASHBOARD_DASHBOARD_SERVER_H_
+#define MINIRAY_DASHBOARD_DASHBOARD_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "src/dashboard/views.h"
+#include "src/runtime/real/event_loop.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace miniray {
+
+class DashboardServer {
+ public:
+  struct Options {
+    std::string host = "127.0.0.1";
+    // 0 picks a free port (see port()).
+    int port = 8265;
+    // The cluster token. Empty: every request is refused.
+    std::string token;
+    // host:port of another DashboardServer to take task views from; "" to
+    // serve this process's own trace.
+    std::string tasks_from;
+  };
+
+  // Binds and starts serving. AlreadyExists if the port is taken.
+  static absl::StatusOr<std::unique_ptr<DashboardServer>> Start(
+      EventLoop& loop, DashboardSources sources, Options options);
+  ~DashboardServer();
+  DashboardServer(const DashboardServer&) = delete;
+  DashboardServer& operator=(const DashboardServer&) = delete;
+
+  int port() const { return port_; }
+  // "http://host:port/".
+  std::string url() const;
+
+ private:
+  DashboardServer(EventLoop& loop, DashboardSources sources, Options options);
+  void AddRoutes();
+  // Answers 401 (or the cookie redirect) unless the request is authorized.
+  bool Authorize(const httplib::Request& request, httplib::Response& response);
+  // Runs `view(sources_)` on the loop; "" if the loop has stopped.
+  std::string OnLoop(std::string (*view)(const DashboardSources&));
+  // Serves `path` from options_.tasks_from if set, else via `local`.
+  void ServeTaskView(const std::string& path, httplib::Response& response,
+                     const std::function<void(httplib::Response&)>& local);
+  void ServeGraph(httplib::Response& response);
+  void ServeTimeline(httplib::Response& response);
+
+  EventLoop& loop_;
+  const DashboardSources sources_;
+  const Options options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_DASHBOARD_DASHBOARD_SERVER_H_
