@@ -117,9 +117,9 @@ std::string PutGet(const ProgramContext& context) {
   std::string result = absl::StrFormat(
       "%d MiB: put %.3f s (%.2f GB/s), get %.3f s (%.2f GB/s), "
       "put+get %.2f GB/s",
-      bytes >> 20, absl::ToDoubleSeconds(put_done - start), gbps(put_done - start),
-      absl::ToDoubleSeconds(get_done - put_done), gbps(get_done - put_done),
-      gbps(get_done - start));
+      bytes >> 20, absl::ToDoubleSeconds(put_done - start),
+      gbps(put_done - start), absl::ToDoubleSeconds(get_done - put_done),
+      gbps(get_done - put_done), gbps(get_done - start));
   if (back.size() != blob.size()) result += " (size mismatch!)";
   if (context.IntArg("remote", 0) != 0) {
     const absl::Time remote_start = Now();
