@@ -15,6 +15,8 @@ packages=(
   # notebooks/ and //tests:notebooks_test
   jupyter-nbconvert python3-nbformat python3-nbclient python3-ipykernel
   python3-pandas python3-matplotlib
+  # bench/vs_dask.sh (Dask distributed, run side by side with miniray)
+  python3-distributed
   # the dashboard (src/dashboard/) and //tests:dashboard_test (tag browser)
   libcpp-httplib-dev chromium chromium-driver curl
 )
