@@ -152,6 +152,8 @@ void ObjectManager::RequestFrom(ObjectId id, const NodeView& source) {
       [this, id, node = source.id](absl::StatusOr<rpc::PullObjectReply> reply) {
         auto it = transfers_.find(id);
         if (it == transfers_.end()) return;
+        // Given up on already (OnNodeDied): another source is being asked.
+        if (it->second.source != node) return;
         if (!reply.ok() || !reply->found()) {
           it->second.failed_sources.push_back(node);
           RetryLookUp(id);
@@ -159,6 +161,20 @@ void ObjectManager::RequestFrom(ObjectId id, const NodeView& source) {
         // Otherwise the chunks are on their way.
       },
       CallOptions{.timeout = options_.pull_timeout});
+}
+
+void ObjectManager::OnNodeDied(NodeId node) {
+  std::vector<ObjectId> waiting;
+  for (const auto& [id, transfer] : transfers_) {
+    if (transfer.source == node) waiting.push_back(id);
+  }
+  std::sort(waiting.begin(), waiting.end());  // deterministic order
+  for (ObjectId id : waiting) {
+    Transfer& transfer = transfers_.at(id);
+    transfer.source = kNoNode;
+    transfer.failed_sources.push_back(node);
+    RetryLookUp(id);
+  }
 }
 
 void ObjectManager::HandlePullObject(rpc::PullObjectRequest request,

@@ -71,6 +71,10 @@ class ObjectManager {
   // Called by the store when it evicts a secondary copy.
   void OnEvicted(ObjectId id);
 
+  // `node` was declared dead: transfers waiting on it ask the owner for
+  // another copy now instead of waiting out pull_timeout.
+  void OnNodeDied(NodeId node);
+
  private:
   struct Transfer {
     rpc::ObjectRefProto ref;

@@ -322,6 +322,7 @@ void Raylet::HandleUpdateClusterView(rpc::ClusterViewUpdate update,
   for (NodeId node : died) {
     LOG(INFO) << options_.node_name << ": node " << node << " died";
     ReclaimLeasesOf(node);
+    if (object_manager_ != nullptr) object_manager_->OnNodeDied(node);
     rpc::NodeDiedRequest request;
     request.set_node_id(node);
     for (const Address& process : local_processes_) {
