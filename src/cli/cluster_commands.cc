@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
+#include "src/cli/exit_status.h"
 #include "src/cluster/child_processes.h"
 #include "src/cluster/local_cluster.h"
 #include "src/cluster/node_host.h"
@@ -43,8 +44,6 @@ DEFINE_bool(keep_alive, false,
 namespace miniray {
 namespace {
 
-constexpr int kExitExpectationFailed = 1;
-constexpr int kExitBadInput = 2;
 constexpr char kTokenVariable[] = "MINIRAY_TOKEN";
 
 }  // namespace
@@ -87,13 +86,7 @@ int RunLocal(const std::string& path) {
   const RunSummary summary = cluster.Run();
   // Printed by on_program_done, unless the cluster never ran the program.
   if (summary.error.rfind("the cluster did not come up", 0) == 0) print(summary);
-  absl::Status check = CheckExpectations(loaded->expect(), summary);
-  if (!check.ok()) {
-    std::cerr << "miniray: " << path
-              << ": expectation failed: " << check.message() << "\n";
-    return kExitExpectationFailed;
-  }
-  return 0;
+  return ExitStatusFor(path, loaded->expect(), summary);
 }
 
 // One node of a local cluster, until it is killed (or the GCS declares it

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
+#include "src/cli/exit_status.h"
 #include "src/cli/cluster_commands.h"
 #include "src/cluster/child_processes.h"
 #include "src/cluster/daemon.h"
@@ -55,7 +56,6 @@ namespace miniray {
 namespace {
 
 constexpr int kExitFailed = 1;
-constexpr int kExitBadInput = 2;
 constexpr char kTokenVariable[] = "MINIRAY_TOKEN";
 // How long a joining node, `status` and `submit` wait for the head.
 constexpr absl::Duration kHeadTimeout = absl::Seconds(10);
@@ -341,13 +341,7 @@ int RunSubmit(const std::string& path) {
   const RunSummary summary = cluster.Run();
   std::cout << (FLAGS_json ? SummaryToJson(summary) + "\n"
                            : LocalSummaryText(summary));
-  absl::Status check = CheckExpectations(loaded->expect(), summary);
-  if (!check.ok()) {
-    std::cerr << "miniray: " << path
-              << ": expectation failed: " << check.message() << "\n";
-    return kExitFailed;
-  }
-  return 0;
+  return ExitStatusFor(path, loaded->expect(), summary);
 }
 
 int RunStop() {

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
+#include "src/cli/exit_status.h"
 #include "src/cli/cluster_commands.h"
 #include "src/cli/deploy_commands.h"
 #include "src/programs/program.h"
@@ -58,8 +59,6 @@ DEFINE_string(report, "",
 namespace miniray {
 namespace {
 
-constexpr int kExitExpectationFailed = 1;
-constexpr int kExitBadInput = 2;
 
 constexpr char kUsage[] =
     "miniray: a small, faithful reimplementation of Ray's core.\n"
@@ -234,13 +233,7 @@ int RunSim(const std::string& path) {
   } else {
     std::cout << SummaryToText(summary);
   }
-  absl::Status check = CheckExpectations(loaded->expect(), summary);
-  if (!check.ok()) {
-    std::cerr << "miniray: " << path
-              << ": expectation failed: " << check.message() << "\n";
-    return kExitExpectationFailed;
-  }
-  return 0;
+  return ExitStatusFor(path, loaded->expect(), summary);
 }
 
 // Flags may be spelled with dashes, as Ray's are (--num-cpus): gflags

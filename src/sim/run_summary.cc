@@ -1,4 +1,3 @@
-#include "src/common/json.h"
 #include "src/sim/run_summary.h"
 
 #include <cmath>
@@ -8,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "src/common/json.h"
 #include "src/common/units.h"
 
 namespace miniray {

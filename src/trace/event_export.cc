@@ -1,4 +1,3 @@
-#include "src/common/json.h"
 #include "src/trace/event_export.h"
 
 #include <cstdint>
@@ -9,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "src/common/json.h"
 
 namespace miniray {
 namespace {

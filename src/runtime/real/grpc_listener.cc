@@ -11,19 +11,13 @@
 #include "absl/time/clock.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "src/common/constant_time.h"
 #include "src/runtime/real/transport.grpc.pb.h"
 
 namespace miniray {
 
 bool TokensEqual(absl::string_view given, absl::string_view expected) {
-  // Every byte of `expected` is compared whatever `given` holds: no early
-  // exit on the first difference.
-  unsigned char diff = given.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < expected.size(); ++i) {
-    const unsigned char g = i < given.size() ? given[i] : 0;
-    diff |= g ^ static_cast<unsigned char>(expected[i]);
-  }
-  return diff == 0;
+  return ConstantTimeEquals(given, expected);
 }
 
 int GrpcMessageLimit(int64_t max_payload_bytes) {
