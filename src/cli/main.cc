@@ -16,6 +16,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "src/cli/exit_status.h"
@@ -157,7 +158,8 @@ int RunFuzz(const std::string& path) {
           ? -1  // the scenario's, else 2
           : std::max(0, FLAGS_max_faults);
   options.disable_reconstruction = FLAGS_planted_bug == "no_reconstruction";
-  ProgressLine progress(std::cerr, ProgressLine::StderrIsTerminal());
+  ProgressLine progress(std::cerr, ProgressLine::StderrIsTerminal(),
+                        [] { return absl::Now(); });
   const FuzzReport report =
       Fuzz(*loaded, options, [&](uint64_t, const FuzzReport& so_far) {
         progress.Update([&] {
@@ -202,7 +204,8 @@ int RunSim(const std::string& path) {
                      !FLAGS_timeline.empty() || !FLAGS_events.empty() ||
                      !FLAGS_report.empty();
   SimCluster cluster(*loaded, seed, trace);
-  ProgressLine progress(std::cerr, ProgressLine::StderrIsTerminal());
+  ProgressLine progress(std::cerr, ProgressLine::StderrIsTerminal(),
+                        [] { return absl::Now(); });
   if (progress.enabled()) {
     cluster.SetProgressCallback([&](const SimCluster::Progress& p) {
       progress.Update([&] {

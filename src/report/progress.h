@@ -2,10 +2,11 @@
 // runs ("sim: 1.2s simulated, 3400 tasks finished"). It shows nothing until
 // `interval` of wall time has passed, then at most once per interval, and
 // erases itself when done; disabled (stderr is not a terminal), it prints
-// nothing at all. It reads the wall clock, so only front ends (the CLI) use
-// it, never simulated components.
+// nothing at all. Its caller gives it the wall clock: only front ends (the
+// CLI) use it, never simulated components.
 //
-//   ProgressLine progress(std::cerr, ProgressLine::StderrIsTerminal());
+//   ProgressLine progress(std::cerr, ProgressLine::StderrIsTerminal(),
+//                         [] { return absl::Now(); });
 //   while (...) progress.Update([&] { return absl::StrCat(done, " done"); });
 //   progress.Clear();
 //
@@ -17,17 +18,15 @@
 #include <ostream>
 #include <string>
 
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace miniray {
 
 class ProgressLine {
  public:
-  ProgressLine(
-      std::ostream& out, bool enabled,
-      std::function<absl::Time()> now = [] { return absl::Now(); },
-      absl::Duration interval = absl::Milliseconds(250));
+  ProgressLine(std::ostream& out, bool enabled,
+               std::function<absl::Time()> now,
+               absl::Duration interval = absl::Milliseconds(250));
   ~ProgressLine() { Clear(); }
 
   // Shows the text `text()` returns if an interval has passed since the
