@@ -4,11 +4,12 @@
 //   if (!port.ok()) return port.status();
 //   Address gcs = absl::StrCat("127.0.0.1:", *port);
 //
-// The port is free when PickFreePort returns: it binds port 0, reads the
-// port the kernel chose and closes the socket. Another process may take it
-// before we listen on it (the kernel hands out ephemeral ports in turn, so
-// this is rare); listeners report AlreadyExists then, and callers that can
-// pick another port do. Thread-safe.
+// The port is free when PickFreePort returns: it is drawn at random below
+// the kernel's ephemeral range and checked by binding it. Being outside that
+// range, it cannot be taken meanwhile by another process's bind(0) or
+// outgoing connection; only another picker could take it (rare: the range
+// is wide). Listeners report AlreadyExists then, and callers that can pick
+// another port do. Thread-safe.
 #ifndef MINIRAY_CLUSTER_PORTS_H_
 #define MINIRAY_CLUSTER_PORTS_H_
 
