@@ -96,7 +96,7 @@ std::string MethodName(M method) {
 
 template <typename C, typename M, typename R, typename... Params, size_t... I>
 std::vector<std::string> InvokeMethod(C* instance, M method,
-                                      const std::vector<std::string>& args,
+                                      const ArgumentViews& args,
                                       std::index_sequence<I...>) {
   if (args.size() != sizeof...(Params)) {
     throw std::invalid_argument(absl::StrCat(
@@ -113,7 +113,7 @@ std::vector<std::string> InvokeMethod(C* instance, M method,
 template <typename C, typename M, typename R, typename... Params>
 bool RegisterMethod(const std::string& name, M method) {
   FunctionRegistry::Global().RegisterMethod(
-      name, ClassName<C>(), [method](void* instance, const std::vector<std::string>& args) {
+      name, ClassName<C>(), [method](void* instance, const ArgumentViews& args) {
         return InvokeMethod<C, M, R, Params...>(
             static_cast<C*>(instance), method, args,
             std::index_sequence_for<Params...>());
@@ -134,7 +134,7 @@ bool RegisterActorMethod(const std::string& name,
 
 template <typename C, typename... Params, size_t... I>
 std::shared_ptr<void> InvokeFactory(C* (*factory)(Params...),
-                                    const std::vector<std::string>& args,
+                                    const ArgumentViews& args,
                                     std::index_sequence<I...>) {
   if (args.size() != sizeof...(Params)) {
     throw std::invalid_argument(absl::StrCat(
@@ -146,7 +146,7 @@ std::shared_ptr<void> InvokeFactory(C* (*factory)(Params...),
 template <typename C, typename... Params>
 bool RegisterFactory(const std::string& name, C* (*factory)(Params...)) {
   FunctionRegistry::Global().RegisterFactory(
-      name, ClassName<C>(), [factory](const std::vector<std::string>& args) {
+      name, ClassName<C>(), [factory](const ArgumentViews& args) {
         return InvokeFactory(factory, args,
                              std::index_sequence_for<Params...>());
       });

@@ -10,7 +10,7 @@ namespace {
 
 // PoolWorker::Run: args are the function's name and its serialized
 // argument; the result is the function's serialized return value, as is.
-std::vector<std::string> RunInPool(void*, const std::vector<std::string>& args) {
+std::vector<std::string> RunInPool(void*, const ArgumentViews& args) {
   if (args.size() != 2) {
     throw std::invalid_argument("PoolWorker::Run takes two arguments");
   }

@@ -55,7 +55,7 @@ TaskArgument MakeArgument(Arg&& arg) {
 
 // Decodes argument I as the function's I-th parameter type.
 template <typename Param>
-std::decay_t<Param> DecodeArgument(const std::string& bytes, size_t index) {
+std::decay_t<Param> DecodeArgument(absl::string_view bytes, size_t index) {
   absl::StatusOr<std::decay_t<Param>> value =
       Deserialize<std::decay_t<Param>>(bytes);
   if (!value.ok()) {
@@ -67,7 +67,7 @@ std::decay_t<Param> DecodeArgument(const std::string& bytes, size_t index) {
 
 template <typename R, typename... Params, size_t... I>
 std::vector<std::string> Invoke(R (*fn)(Params...),
-                                const std::vector<std::string>& args,
+                                const ArgumentViews& args,
                                 std::index_sequence<I...>) {
   if (args.size() != sizeof...(Params)) {
     throw std::invalid_argument(absl::StrCat(
@@ -79,7 +79,7 @@ std::vector<std::string> Invoke(R (*fn)(Params...),
 template <typename R, typename... Params>
 bool RegisterFunction(const std::string& name, R (*fn)(Params...)) {
   FunctionRegistry::Global().Register(
-      name, [fn](const std::vector<std::string>& args) {
+      name, [fn](const ArgumentViews& args) {
         return Invoke(fn, args, std::index_sequence_for<Params...>());
       });
   FunctionNames()[reinterpret_cast<const void*>(fn)] = name;

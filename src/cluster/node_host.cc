@@ -104,7 +104,11 @@ absl::Status NodeHost::StartRaylet() {
         node_id_ = id;
         registered->Notify();
       });
-      if (!status.ok()) raylet_.reset();
+      if (!status.ok()) {
+        raylet_.reset();
+      } else {
+        store_client_ = std::make_unique<InProcessStoreClient>(raylet_->store());
+      }
     });
     // A port given on the command line is not ours to change.
     if (!status.ok() && options_.raylet_port != 0) break;
@@ -139,7 +143,7 @@ void NodeHost::LaunchWorker(WorkerId id) {
     options.gcs_address = options_.gcs_address;
     options.max_inline_bytes = options_.max_inline_bytes;
     auto worker = std::make_unique<CoreWorker>(
-        CoreWorkerRuntime{*clock_, *redial_, *executor_, raylet_->store(),
+        CoreWorkerRuntime{*clock_, *redial_, *executor_, *store_client_,
                           metrics_, nullptr},
         options);
     if (worker->Start().ok()) {
@@ -165,7 +169,7 @@ absl::StatusOr<CoreWorker*> NodeHost::StartDriver(CoreWorker::Options options) {
     options.trace_as_owner = options_.trace_driver;
     loop_->RunAndWait([&] {
       driver_ = std::make_unique<CoreWorker>(
-          CoreWorkerRuntime{*clock_, *redial_, *executor_, raylet_->store(),
+          CoreWorkerRuntime{*clock_, *redial_, *executor_, *store_client_,
                             metrics_,
                             options_.trace_driver ? &trace_ : nullptr},
           options);

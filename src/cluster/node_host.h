@@ -40,6 +40,7 @@
 #include "src/core_worker/core_worker.h"
 #include "src/dashboard/dashboard_server.h"
 #include "src/gcs/gcs_server.h"
+#include "src/object_store/store_client.h"
 #include "src/raylet/raylet.h"
 #include "src/runtime/real/event_loop.h"
 #include "src/runtime/real/fiber_executor.h"
@@ -138,6 +139,7 @@ class NodeHost {
   Metrics metrics_;  // touched on the loop only
   std::unique_ptr<GcsServer> gcs_;
   std::unique_ptr<Raylet> raylet_;
+  std::unique_ptr<InProcessStoreClient> store_client_;  // the driver's
   std::vector<std::unique_ptr<CoreWorker>> workers_;
   std::unique_ptr<CoreWorker> driver_;
   NodeId node_id_ = kNoNode;

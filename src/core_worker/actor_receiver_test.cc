@@ -20,13 +20,13 @@ std::vector<std::string>* log_calls = nullptr;
 
 const bool registered = [] {
   FunctionRegistry::Global().RegisterFactory(
-      "TestLog", "TestLog", [](const std::vector<std::string>&) {
+      "TestLog", "TestLog", [](const ArgumentViews&) {
         return std::make_shared<int>(0);
       });
   FunctionRegistry::Global().RegisterMethod(
       "TestLog::Add", "TestLog",
-      [](void*, const std::vector<std::string>& args) {
-        log_calls->push_back(args.at(0));
+      [](void*, const ArgumentViews& args) {
+        log_calls->push_back(std::string(args.at(0)));
         return std::vector<std::string>{"ok"};
       });
   return true;
@@ -47,7 +47,7 @@ class ActorReceiverTest : public ::testing::Test {
     options.raylet_address = "node:7000";
     options.is_driver = true;  // no raylet to report to
     worker_ = std::make_unique<CoreWorker>(
-        CoreWorkerRuntime{loop_, network_, executor_, store_, metrics_},
+        CoreWorkerRuntime{loop_, network_, executor_, store_client_, metrics_},
         options);
     EXPECT_TRUE(worker_->Start().ok());
     EXPECT_TRUE(caller_.Start().ok());
@@ -88,6 +88,7 @@ class ActorReceiverTest : public ::testing::Test {
   SimNetwork network_;
   SimExecutor executor_;
   ObjectStore store_;
+  InProcessStoreClient store_client_{store_};
   Metrics metrics_;
   RpcEndpoint caller_;
   std::unique_ptr<CoreWorker> worker_;

@@ -387,7 +387,7 @@ rpc::ErrorInfo CoreWorker::FetchToLocalStore(const rpc::ObjectRefProto& ref) {
 absl::StatusOr<ObjectId> CoreWorker::Put(rpc::ObjectValue value) {
   const ObjectId id = ObjectId::ForPut(options_.worker_id, next_seq_++);
   StoredObject object;
-  object.data = std::make_shared<const std::string>(std::move(*value.mutable_data()));
+  object.data = Bytes(std::move(*value.mutable_data()));
   object.synthetic_bytes = value.synthetic_bytes();
   const int64_t size = object.size();
   absl::Status status = runtime_.local_store.PutPrimary(id, std::move(object));

@@ -35,7 +35,7 @@
 #include "src/core_worker/memory_store.h"
 #include "src/core_worker/reference_counter.h"
 #include "src/core_worker/task_submitter.h"
-#include "src/object_store/object_store.h"
+#include "src/object_store/store_client.h"
 #include "src/rpc/rpc_endpoint.h"
 #include "src/runtime/clock.h"
 #include "src/runtime/executor.h"
@@ -85,8 +85,9 @@ struct CoreWorkerRuntime {
   Transport& transport;
   Executor& executor;
   // The node's object store. Workers of a node share it, as they share
-  // plasma's memory in Ray.
-  ObjectStore& local_store;
+  // plasma's memory in Ray: in the same process (the simulator) or through
+  // shared memory (a worker process of a real cluster).
+  StoreClient& local_store;
   Metrics& metrics;
   // Where task and object events go; null when tracing is off.
   TraceRecorder* trace = nullptr;
@@ -215,7 +216,7 @@ class CoreWorker {
     bool running = false;
   };
   using Invoker = std::function<std::vector<std::string>(
-      const std::vector<std::string>& args)>;
+      const ArgumentViews& args)>;
 
   // Calls `Method` at `to` and blocks the calling fiber/thread until the
   // reply comes.
@@ -309,6 +310,12 @@ class CoreWorker {
   rpc::ReturnObject StoreReturn(ObjectId id, rpc::ObjectValue value);
   // Resolves a by-reference argument to its bytes, pulling it if needed.
   rpc::ObjectValue FetchArgument(const rpc::ObjectRefProto& ref);
+  // As FetchArgument, without copying the bytes out of the store.
+  struct Fetched {
+    StoredObject object;
+    rpc::ErrorInfo error;
+  };
+  Fetched FetchFromStore(const rpc::ObjectRefProto& ref);
 
   CoreWorkerRuntime runtime_;
   const Options options_;

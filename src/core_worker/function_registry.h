@@ -2,7 +2,9 @@
 //
 // A remote function as the core worker sees it takes serialized arguments
 // and returns serialized return values; it throws to report an application
-// error. src/api/ registers typed C++ functions here (MINIRAY_REMOTE), at
+// error. Arguments are views: of the task's message for small values, of the
+// node's object store (shared memory, in a real cluster) for the others, so
+// that a worker decodes them where they lie, without copying them first. src/api/ registers typed C++ functions here (MINIRAY_REMOTE), at
 // static initialisation, so every process of the binary knows them all.
 #ifndef MINIRAY_CORE_WORKER_FUNCTION_REGISTRY_H_
 #define MINIRAY_CORE_WORKER_FUNCTION_REGISTRY_H_
@@ -17,15 +19,16 @@
 
 namespace miniray {
 
-using RemoteFunction = std::function<std::vector<std::string>(
-    const std::vector<std::string>& args)>;
+using ArgumentViews = std::vector<absl::string_view>;
+using RemoteFunction =
+    std::function<std::vector<std::string>(const ArgumentViews& args)>;
 
 // An actor class's factory builds an instance from serialized arguments;
 // its methods run on an instance.
-using ActorFactory = std::function<std::shared_ptr<void>(
-    const std::vector<std::string>& args)>;
+using ActorFactory =
+    std::function<std::shared_ptr<void>(const ArgumentViews& args)>;
 using ActorMethod = std::function<std::vector<std::string>(
-    void* instance, const std::vector<std::string>& args)>;
+    void* instance, const ArgumentViews& args)>;
 
 class FunctionRegistry {
  public:

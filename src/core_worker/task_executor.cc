@@ -66,7 +66,7 @@ void CoreWorker::RunSyntheticTask(const rpc::TaskSpec& spec,
 CoreWorker::Invoker CoreWorker::InvokerFor(const rpc::TaskSpec& spec) {
   const std::string name = spec.function();
   if (spec.actor_creation()) {
-    return [this, name](const std::vector<std::string>& args) {
+    return [this, name](const ArgumentViews& args) {
       const FunctionRegistry::Factory* factory =
           FunctionRegistry::Global().FindFactory(name);
       if (factory == nullptr) {
@@ -80,7 +80,7 @@ CoreWorker::Invoker CoreWorker::InvokerFor(const rpc::TaskSpec& spec) {
     };
   }
   if (spec.has_actor_id()) {
-    return [this, name](const std::vector<std::string>& args) {
+    return [this, name](const ArgumentViews& args) {
       const FunctionRegistry::Method* method =
           FunctionRegistry::Global().FindMethod(name);
       if (method == nullptr) {
@@ -97,7 +97,7 @@ CoreWorker::Invoker CoreWorker::InvokerFor(const rpc::TaskSpec& spec) {
       return method->call(hosted_->instance.get(), args);
     };
   }
-  return [name](const std::vector<std::string>& args) {
+  return [name](const ArgumentViews& args) {
     const RemoteFunction* function = FunctionRegistry::Global().Find(name);
     if (function == nullptr) {
       throw std::invalid_argument(
@@ -124,28 +124,39 @@ void CoreWorker::Execute(std::shared_ptr<rpc::TaskSpec> shared_spec,
       runtime_.executor.Sleep(options_.task_overhead);
     }
     rpc::ErrorInfo error;
-    std::vector<std::string> args;
+    // Arguments are read where they lie: in the spec (small values) or in
+    // the node's store (`held` keeps those bytes alive while the task runs).
+    ArgumentViews args;
+    std::vector<Bytes> held;
     for (const rpc::TaskArg& arg : spec.args()) {
-      rpc::ObjectValue value =
-          arg.has_ref() ? FetchArgument(arg.ref()) : arg.value();
-      if (arg.has_ref() && value.error().type() == rpc::OBJECT_LOST) {
+      if (!arg.has_ref()) {
+        if (arg.value().error().type() != rpc::ERROR_NONE) {
+          error = arg.value().error();
+          break;
+        }
+        args.push_back(arg.value().data());
+        continue;
+      }
+      Fetched fetched = FetchFromStore(arg.ref());
+      if (fetched.error.type() == rpc::OBJECT_LOST) {
         // Not the task's fault: its owner may rebuild the argument and run
         // the task again. Answer with a system error, not a result.
         if (runtime_.trace != nullptr) {
-          runtime_.trace->TaskFinished(task_id, value.error(),
+          runtime_.trace->TaskFinished(task_id, fetched.error,
                                        runtime_.clock.Now());
         }
         current_task_.reset();
         current_lease_ = 0;
-        respond(absl::DataLossError(value.error().message()));
+        respond(absl::DataLossError(fetched.error.message()));
         if (after) after();
         return;
       }
-      if (value.error().type() != rpc::ERROR_NONE) {
-        error = value.error();
+      if (fetched.error.type() != rpc::ERROR_NONE) {
+        error = fetched.error;
         break;
       }
-      args.push_back(std::move(*value.mutable_data()));
+      args.push_back(fetched.object.data.view());
+      held.push_back(std::move(fetched.object.data));
     }
     std::vector<std::string> results;
     if (error.type() == rpc::ERROR_NONE) {
@@ -260,15 +271,9 @@ rpc::ReturnObject CoreWorker::StoreReturn(ObjectId id, rpc::ObjectValue value) {
   }
   // Large values stay in this node's object store: a pinned primary copy.
   StoredObject object;
-  object.data = std::make_shared<const std::string>(std::move(*value.mutable_data()));
+  object.data = Bytes(std::move(*value.mutable_data()));
   object.synthetic_bytes = value.synthetic_bytes();
-  absl::Status status = runtime_.local_store.PutPrimary(id, object);
-  if (absl::IsAlreadyExists(status) && !runtime_.local_store.Contains(id)) {
-    // A pull of the lost copy holds a reservation for it here: the rebuilt
-    // primary copy takes its place (the pull sees it and stops).
-    runtime_.local_store.Free(id);
-    status = runtime_.local_store.PutPrimary(id, std::move(object));
-  }
+  absl::Status status = runtime_.local_store.PutPrimary(id, std::move(object));
   if (!status.ok() && !absl::IsAlreadyExists(status)) {
     rpc::ObjectValue failed;
     *failed.mutable_error() = MakeError(
@@ -284,26 +289,35 @@ rpc::ReturnObject CoreWorker::StoreReturn(ObjectId id, rpc::ObjectValue value) {
 }
 
 rpc::ObjectValue CoreWorker::FetchArgument(const rpc::ObjectRefProto& ref) {
+  Fetched fetched = FetchFromStore(ref);
+  rpc::ObjectValue value;
+  if (fetched.error.type() != rpc::ERROR_NONE) {
+    *value.mutable_error() = std::move(fetched.error);
+  } else {
+    value.set_data(std::string(fetched.object.data.view()));
+    value.set_synthetic_bytes(fetched.object.synthetic_bytes);
+  }
+  return value;
+}
+
+CoreWorker::Fetched CoreWorker::FetchFromStore(
+    const rpc::ObjectRefProto& ref) {
   const ObjectId id = FromProto(ref.id());
   constexpr int kAttemptsMax = 3;
-  rpc::ObjectValue value;
+  Fetched fetched;
   for (int attempt = 0; attempt < kAttemptsMax; ++attempt) {
-    if (const StoredObject* object = runtime_.local_store.Get(id)) {
-      value.set_data(*object->data);
-      value.set_synthetic_bytes(object->synthetic_bytes);
-      return value;
+    if (std::optional<StoredObject> object = runtime_.local_store.Get(id)) {
+      fetched.object = *std::move(object);
+      return fetched;
     }
-    rpc::ErrorInfo error = FetchToLocalStore(ref);
-    if (error.type() != rpc::ERROR_NONE) {
-      *value.mutable_error() = error;
-      return value;
-    }
+    fetched.error = FetchToLocalStore(ref);
+    if (fetched.error.type() != rpc::ERROR_NONE) return fetched;
   }
-  *value.mutable_error() = MakeError(
+  fetched.error = MakeError(
       rpc::OBJECT_STORE_FULL,
       absl::StrCat("argument ", id.ToString(),
                    " was evicted before the task could read it"));
-  return value;
+  return fetched;
 }
 
 }  // namespace miniray

@@ -198,7 +198,7 @@ void ObjectManager::HandlePullObject(rpc::PullObjectRequest request,
 void ObjectManager::PushChunks(ObjectId id, const StoredObject& object,
                                const Address& to, int64_t chunk_size) {
   const int64_t size = object.size();
-  const int64_t real = object.data->size();
+  const int64_t real = object.data.size();
   const uint32_t num_chunks =
       std::max<int64_t>(1, (size + chunk_size - 1) / chunk_size);
   for (uint32_t i = 0; i < num_chunks; ++i) {
@@ -211,7 +211,7 @@ void ObjectManager::PushChunks(ObjectId id, const StoredObject& object,
     chunk.set_object_size(size);
     const int64_t real_end = std::min(end, real);
     if (begin < real_end) {
-      chunk.set_data(object.data->substr(begin, real_end - begin));
+      chunk.set_data(std::string(object.data.view().substr(begin, real_end - begin)));
     }
     const int64_t synthetic = (end - begin) - chunk.data().size();
     chunk.set_synthetic_bytes(synthetic);
@@ -277,7 +277,7 @@ void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
     return;
   }
   StoredObject object;
-  object.data = std::make_shared<const std::string>(std::move(transfer.data));
+  object.data = Bytes(std::move(transfer.data));
   object.synthetic_bytes = transfer.synthetic_bytes;
   CHECK_EQ(object.size(), transfer.size) << "chunks do not add up";
   store_.Seal(id, std::move(object));

@@ -53,10 +53,10 @@ struct PullResult {
 };
 
 // Bytes that differ at every offset of a chunk, so misplaced chunks show.
-std::shared_ptr<const std::string> Pattern(int64_t size) {
+Bytes Pattern(int64_t size) {
   std::string bytes(size, '\0');
   for (int64_t i = 0; i < size; ++i) bytes[i] = static_cast<char>(i * 7 % 251);
-  return std::make_shared<const std::string>(std::move(bytes));
+  return Bytes(std::move(bytes));
 }
 
 class ObjectManagerTest : public ::testing::Test {
@@ -81,7 +81,7 @@ class ObjectManagerTest : public ::testing::Test {
   }
 
   // Stores a primary copy on node `a` and tells the owner it is there.
-  ObjectId PutOnA(std::shared_ptr<const std::string> data,
+  ObjectId PutOnA(Bytes data,
                   int64_t synthetic_bytes = 0) {
     const ObjectId id = ObjectId::ForPut(MakeWorkerId(0, 1), ++next_put_);
     StoredObject object{std::move(data), synthetic_bytes};
@@ -126,7 +126,7 @@ class ObjectManagerTest : public ::testing::Test {
 
 TEST_F(ObjectManagerTest, PullCopiesTheBytesInChunksAndTellsTheOwner) {
   const int64_t size = kChunkBytes * 5 / 2;  // three chunks, the last half full
-  std::shared_ptr<const std::string> bytes = Pattern(size);
+  Bytes bytes = Pattern(size);
   const ObjectId id = PutOnA(bytes);
 
   std::shared_ptr<PullResult> pull = Pull(*b_, id);
@@ -134,7 +134,7 @@ TEST_F(ObjectManagerTest, PullCopiesTheBytesInChunksAndTellsTheOwner) {
   EXPECT_EQ(pull->error.type(), rpc::ERROR_NONE) << pull->error.message();
   const StoredObject* copy = b_->store.Get(id);
   ASSERT_NE(copy, nullptr);
-  EXPECT_TRUE(*copy->data == *bytes) << "the copy differs from the original";
+  EXPECT_TRUE(copy->data.view() == bytes.view()) << "the copy differs from the original";
   EXPECT_EQ(copy->synthetic_bytes, 0);
   EXPECT_FALSE(b_->store.IsPrimary(id));
   EXPECT_EQ(a_->transport.sent(PushChunk::kName).messages, 3);
@@ -185,14 +185,14 @@ TEST_F(ObjectManagerTest, ConcurrentPullsOfOneObjectShareOneTransfer) {
 TEST_F(ObjectManagerTest, SyntheticObjectTransfersAtItsFullSize) {
   const int64_t size = 6000000;  // 6 chunks, none of them real bytes
   const ObjectId id =
-      PutOnA(std::make_shared<const std::string>(), /*synthetic_bytes=*/size);
+      PutOnA(Bytes(std::string()), /*synthetic_bytes=*/size);
 
   std::shared_ptr<PullResult> pull = Pull(*b_, id);
   RunUntilDone(*pull);
   EXPECT_EQ(pull->error.type(), rpc::ERROR_NONE) << pull->error.message();
   const StoredObject* copy = b_->store.Get(id);
   ASSERT_NE(copy, nullptr);
-  EXPECT_TRUE(copy->data->empty());
+  EXPECT_TRUE(copy->data.size() == 0);
   EXPECT_EQ(copy->synthetic_bytes, size);
   EXPECT_EQ(b_->store.stats().used_bytes, size);
   const RecordingTransport::Count chunks = a_->transport.sent(PushChunk::kName);

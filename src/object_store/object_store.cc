@@ -10,7 +10,7 @@
 namespace miniray {
 
 int64_t StoredObject::size() const {
-  return static_cast<int64_t>(data->size()) + synthetic_bytes;
+  return static_cast<int64_t>(data.size()) + synthetic_bytes;
 }
 
 namespace {
@@ -18,7 +18,7 @@ namespace {
 // Contents handed to PutPrimary or Seal are built by code on this node, so a
 // malformed one is a programming error, not an operating one.
 void CheckWellFormed(ObjectId id, const StoredObject& object) {
-  CHECK(object.data != nullptr) << "object " << id.ToString() << " has no data";
+  CHECK(object.data.valid()) << "object " << id.ToString() << " has no data";
   CHECK_GE(object.synthetic_bytes, 0) << "object " << id.ToString();
 }
 
@@ -102,6 +102,15 @@ const StoredObject* ObjectStore::Get(ObjectId id) {
     lru_.splice(lru_.end(), lru_, entry.lru_position);
   }
   return &entry.object;
+}
+
+void ObjectStore::ReplaceData(ObjectId id, Bytes data) {
+  auto it = entries_.find(id);
+  CHECK(it != entries_.end() && it->second.sealed)
+      << "ReplaceData of absent object " << id.ToString();
+  StoredObject& object = it->second.object;
+  CHECK_EQ(data.size(), object.data.size()) << id.ToString();
+  object.data = std::move(data);
 }
 
 bool ObjectStore::Contains(ObjectId id) const {
@@ -260,12 +269,12 @@ void ObjectStore::CheckInvariants() const {
       ++num_in_lru;
     }
     if (entry.sealed) {
-      CHECK(entry.object.data != nullptr) << id.ToString();
+      CHECK(entry.object.data.valid()) << id.ToString();
       CHECK_EQ(entry.object.size(), entry.size_bytes) << id.ToString();
       ++num_sealed;
     } else {
       CHECK(!entry.primary && entry.pins == 0) << id.ToString();
-      CHECK(entry.object.data == nullptr) << id.ToString();
+      CHECK(!entry.object.data.valid()) << id.ToString();
     }
     if (entry.primary) ++num_primary;
     if (entry.free_pending) CHECK_GT(entry.pins, 0) << id.ToString();

@@ -11,8 +11,9 @@
 // A Pin protects a sealed copy from eviction (and defers its Free) while a task
 // on this node reads it.
 //
-// Ownership: the store owns the StoredObject records; their bytes are shared,
-// immutable strings, so a reader may keep `data` alive past a Free or eviction.
+// Ownership: the store owns the StoredObject records; their bytes are shared
+// and immutable (Bytes), so a reader may keep `data` alive past a Free or
+// eviction.
 //
 // Threading: not thread-safe. The owner calls it from a single event loop.
 // Determinism: which objects are evicted, and the order the listener hears of
@@ -23,8 +24,7 @@
 //   options.capacity_bytes = 1 << 20;
 //   ObjectStore store(options);
 //   store.SetEvictionListener([&](ObjectId id) { ReportLost(id); });
-//   auto hello = std::make_shared<const std::string>("hello");
-//   RETURN_IF_ERROR(store.PutPrimary(id, StoredObject{hello}));
+//   RETURN_IF_ERROR(store.PutPrimary(id, StoredObject{Bytes("hello")}));
 //
 //   RETURN_IF_ERROR(store.Create(remote_id, remote_size));  // pull starts
 //   ...
@@ -46,6 +46,7 @@
 
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
+#include "src/common/bytes.h"
 #include "src/common/ids.h"
 
 namespace miniray {
@@ -54,10 +55,10 @@ namespace miniray {
 // a synthetic workload object stands for without allocating them; they count
 // toward capacity and transfer time like real bytes.
 struct StoredObject {
-  std::shared_ptr<const std::string> data;  // Never null once stored.
-  int64_t synthetic_bytes = 0;              // >= 0.
+  Bytes data;                  // valid() once stored.
+  int64_t synthetic_bytes = 0;  // >= 0.
 
-  // data->size() + synthetic_bytes. `data` must not be null.
+  // data.size() + synthetic_bytes.
   int64_t size() const;
 };
 
@@ -89,7 +90,7 @@ class ObjectStore {
   //    awaiting a deferred Free); nothing changes.
   //  - ResourceExhausted if it cannot fit even after evicting every evictable
   //    copy; nothing changes.
-  // `object.data` must not be null and `object.synthetic_bytes` must be >= 0
+  // `object.data` must be valid and `object.synthetic_bytes` must be >= 0
   // (CHECK).
   absl::Status PutPrimary(ObjectId id, StoredObject object);
 
@@ -115,6 +116,11 @@ class ObjectStore {
   // object is freed or evicted: pin the object to hold on to it across calls
   // that may evict (PutPrimary, Create).
   const StoredObject* Get(ObjectId id);
+
+  // Swaps the bytes of sealed object `id` for the same bytes held elsewhere
+  // (say, copied into shared memory that workers map). CHECKs that `id` is
+  // sealed and that `data` has the size of the bytes it replaces.
+  void ReplaceData(ObjectId id, Bytes data);
 
   // True if `id` is sealed and present (including a pinned object whose Free
   // is deferred). Does not touch the LRU order.
@@ -156,7 +162,7 @@ class ObjectStore {
     bool sealed = false;     // False while a Create awaits Seal.
     bool primary = false;    // Only sealed copies can be primary.
     int64_t size_bytes = 0;  // Reserved bytes; equals object.size() if sealed.
-    StoredObject object;     // data is null until sealed.
+    StoredObject object;     // data is not valid() until sealed.
     int64_t pins = 0;
     bool free_pending = false;  // Free was called while pinned.
     bool in_lru = false;        // lru_position is valid iff in_lru.
@@ -186,8 +192,8 @@ class ObjectStore {
   //    lru_ holds each such id exactly once, least recently used at the front.
   //  - lru_bytes_ == sum of size_bytes over the entries in lru_: the most
   //    that eviction can free.
-  //  - A reservation (!sealed) is secondary, unpinned, with null data.
-  //  - A sealed entry has non-null data and object.size() == size_bytes.
+  //  - A reservation (!sealed) is secondary, unpinned, with no data.
+  //  - A sealed entry has valid data and object.size() == size_bytes.
   //  - free_pending implies pins > 0.
   //  - num_sealed_ and num_primary_ count the sealed and primary entries.
   // Entries live in a node_hash_map so that pointers returned by Get survive

@@ -32,12 +32,12 @@ using ::testing::IsEmpty;
 
 ObjectId Id(uint64_t n) { return ObjectId::ForPut(MakeWorkerId(0, 1), n); }
 
-StoredObject Bytes(int64_t n) {
-  return StoredObject{std::make_shared<const std::string>(n, 'x')};
+StoredObject Filled(int64_t n) {
+  return StoredObject{miniray::Bytes(std::string(n, 'x'))};
 }
 
 StoredObject Synthetic(int64_t n) {
-  return StoredObject{std::make_shared<const std::string>(), n};
+  return StoredObject{miniray::Bytes(std::string()), n};
 }
 
 ObjectStore::Options Capacity(int64_t bytes) {
@@ -66,19 +66,19 @@ class ObjectStoreTest : public ::testing::Test {
 };
 
 TEST(StoredObjectTest, SizeCountsRealAndSyntheticBytes) {
-  StoredObject object{std::make_shared<const std::string>("abc"), 100};
+  StoredObject object{miniray::Bytes(std::string("abc")), 100};
   EXPECT_EQ(object.size(), 103);
 }
 
 TEST_F(ObjectStoreTest, PutPrimaryAndFreeAccountForBytes) {
   MakeStore(100);
-  ASSERT_TRUE(store_->PutPrimary(Id(1), Bytes(10)).ok());
+  ASSERT_TRUE(store_->PutPrimary(Id(1), Filled(10)).ok());
   ASSERT_TRUE(store_->PutPrimary(Id(2), Synthetic(30)).ok());
   EXPECT_EQ(store_->stats().used_bytes, 40);
   EXPECT_TRUE(store_->Contains(Id(1)));
   EXPECT_TRUE(store_->IsPrimary(Id(1)));
   ASSERT_NE(store_->Get(Id(1)), nullptr);
-  EXPECT_EQ(*store_->Get(Id(1))->data, std::string(10, 'x'));
+  EXPECT_EQ(store_->Get(Id(1))->data.view(), std::string(10, 'x'));
 
   store_->Free(Id(1));
   EXPECT_FALSE(store_->Contains(Id(1)));
@@ -92,13 +92,13 @@ TEST_F(ObjectStoreTest, PutPrimaryAndFreeAccountForBytes) {
 
 TEST_F(ObjectStoreTest, AddingAPresentIdIsAlreadyExistsInEveryState) {
   MakeStore(100);
-  ASSERT_TRUE(store_->PutPrimary(Id(1), Bytes(10)).ok());
+  ASSERT_TRUE(store_->PutPrimary(Id(1), Filled(10)).ok());
   ASSERT_TRUE(store_->Create(Id(2), 10).ok());
   ASSERT_TRUE(PutSecondary(Id(3), 10).ok());
   store_->Pin(Id(3));
   store_->Free(Id(3));  // Deferred: still present.
   for (uint64_t n : {1, 2, 3}) {
-    EXPECT_EQ(store_->PutPrimary(Id(n), Bytes(5)).code(),
+    EXPECT_EQ(store_->PutPrimary(Id(n), Filled(5)).code(),
               absl::StatusCode::kAlreadyExists);
     EXPECT_EQ(store_->Create(Id(n), 5).code(),
               absl::StatusCode::kAlreadyExists);
@@ -190,7 +190,7 @@ TEST_F(ObjectStoreTest, PinnedPrimaryStaysPrimaryAfterUnpin) {
 TEST_F(ObjectStoreTest, FreeOfPinnedObjectIsDeferredUntilLastUnpin) {
   MakeStore(100);
   ASSERT_TRUE(PutSecondary(Id(1), 10).ok());
-  ASSERT_TRUE(store_->PutPrimary(Id(2), Bytes(20)).ok());
+  ASSERT_TRUE(store_->PutPrimary(Id(2), Filled(20)).ok());
   store_->Pin(Id(1));
   store_->Pin(Id(2));
   store_->Pin(Id(2));
@@ -241,11 +241,11 @@ TEST_F(ObjectStoreTest, ReservationsCountTowardCapacityAndAreNotEvictable) {
 TEST_F(ObjectStoreTest, ZeroSizeObjectsFitInAFullStore) {
   MakeStore(10);
   ASSERT_TRUE(store_->PutPrimary(Id(1), Synthetic(10)).ok());
-  ASSERT_TRUE(store_->PutPrimary(Id(2), Bytes(0)).ok());
+  ASSERT_TRUE(store_->PutPrimary(Id(2), Filled(0)).ok());
   ASSERT_NE(store_->Get(Id(2)), nullptr);
-  EXPECT_TRUE(store_->Get(Id(2))->data->empty());
+  EXPECT_EQ(store_->Get(Id(2))->data.size(), 0u);
   ASSERT_TRUE(store_->Create(Id(3), 0).ok());
-  store_->Seal(Id(3), Bytes(0));
+  store_->Seal(Id(3), Filled(0));
   EXPECT_THAT(store_->ListObjects(), ElementsAre(Id(1), Id(2), Id(3)));
   EXPECT_EQ(store_->stats().used_bytes, 10);
 }
@@ -288,10 +288,10 @@ TEST_F(ObjectStoreTest, ListenerRunsAfterTheCallsChangesAndMayReenter) {
 
 TEST_F(ObjectStoreTest, GetPointerSurvivesOtherInsertions) {
   MakeStore(1 << 20);
-  ASSERT_TRUE(store_->PutPrimary(Id(0), Bytes(3)).ok());
+  ASSERT_TRUE(store_->PutPrimary(Id(0), Filled(3)).ok());
   const StoredObject* first = store_->Get(Id(0));
   for (uint64_t n = 1; n < 1000; ++n) {
-    ASSERT_TRUE(store_->PutPrimary(Id(n), Bytes(1)).ok());
+    ASSERT_TRUE(store_->PutPrimary(Id(n), Filled(1)).ok());
   }
   EXPECT_EQ(store_->Get(Id(0)), first);
   EXPECT_EQ(first->size(), 3);
@@ -449,16 +449,29 @@ TEST_F(ObjectStoreTest, AgreesWithReferenceOnRandomCalls) {
   EXPECT_GT(store_->stats().num_evictions, 500);  // 849 with this seed.
 }
 
+TEST_F(ObjectStoreTest, ReplaceDataKeepsTheObjectAndItsAccounting) {
+  MakeStore(100);
+  ASSERT_TRUE(store_->PutPrimary(Id(1), Filled(10)).ok());
+  store_->ReplaceData(Id(1), miniray::Bytes(std::string(10, 'y')));
+  EXPECT_EQ(store_->Get(Id(1))->data.view(), std::string(10, 'y'));
+  EXPECT_TRUE(store_->IsPrimary(Id(1)));
+  EXPECT_EQ(store_->stats().used_bytes, 10);
+}
+
 TEST(ObjectStoreDeathTest, MisuseIsAProgrammingError) {
   ObjectStore store(Capacity(100));
   EXPECT_DEATH(store.Pin(Id(1)), "Pin of");
   EXPECT_DEATH(store.Unpin(Id(1)), "Unpin of");
-  EXPECT_DEATH(store.Seal(Id(1), Bytes(1)), "without Create");
+  EXPECT_DEATH(store.Seal(Id(1), Filled(1)), "without Create");
   ASSERT_TRUE(store.Create(Id(1), 5).ok());
   EXPECT_DEATH(store.Pin(Id(1)), "not sealed");
-  EXPECT_DEATH(store.Seal(Id(1), Bytes(4)), "other than reserved");
-  store.Seal(Id(1), Bytes(5));
+  EXPECT_DEATH(store.Seal(Id(1), Filled(4)), "other than reserved");
+  store.Seal(Id(1), Filled(5));
   EXPECT_DEATH(store.Abort(Id(1)), "Abort of sealed");
+  EXPECT_DEATH(store.ReplaceData(Id(2), miniray::Bytes(std::string())),
+               "ReplaceData of absent");
+  EXPECT_DEATH(store.ReplaceData(Id(1), miniray::Bytes(std::string(4, 'x'))),
+               "Check failed");
 }
 
 }  // namespace

@@ -267,9 +267,9 @@ TEST_F(RayletTest, GrantsOnlyOnceADependencyIsLocal) {
   FakeOwner owner(network_, "owner:9000");
   ASSERT_TRUE(owner.Start().ok());
   const ObjectId id = ObjectId::ForPut(MakeWorkerId(worker.node_id(), 1), 1);
-  auto bytes = std::make_shared<const std::string>(1 << 20, 'x');
+  Bytes bytes(std::string(1 << 20, 'x'));
   ASSERT_TRUE(worker.store().PutPrimary(id, StoredObject{bytes}).ok());
-  owner.SetLocations(id, {worker.node_id()}, bytes->size());
+  owner.SetLocations(id, {worker.node_id()}, bytes.size());
 
   bool local_at_grant = false;
   std::shared_ptr<PendingLease> lease =

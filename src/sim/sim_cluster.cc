@@ -154,6 +154,8 @@ std::unique_ptr<SimCluster::SimNode> SimCluster::MakeNode(int index,
       *node->rng, metrics_,
       AddressOf(node->name, kRayletPort + kPortsPerIncarnation * incarnation),
       [this, raw](WorkerId id) { LaunchWorker(*raw, id); }, options);
+  node->store_client =
+      std::make_unique<InProcessStoreClient>(node->raylet->store());
   std::string trace_name = node->name;
   if (incarnation > 0) absl::StrAppend(&trace_name, "#", incarnation);
   CHECK((node->raylet->Start([this, trace_name](NodeId id) {
@@ -185,7 +187,7 @@ void SimCluster::LaunchWorker(SimNode& node, WorkerId id) {
     worker.process = NewProcess(node, absl::StrCat("worker-", id & 0xffff));
     worker.core = std::make_unique<CoreWorker>(
         CoreWorkerRuntime{worker.process->clock(), worker.process->transport(),
-                          worker.process->executor(), node.raylet->store(),
+                          worker.process->executor(), *node.store_client,
                           metrics_, trace_.get()},
         options);
     worker.core->set_compute_slowdown(node.slowdown);
@@ -241,7 +243,7 @@ void SimCluster::RunProgram(RunSummary& summary) {
   driver_process_ = NewProcess(head, "driver");
   driver_ = std::make_unique<CoreWorker>(
       CoreWorkerRuntime{driver_process_->clock(), driver_process_->transport(),
-                        driver_process_->executor(), head.raylet->store(),
+                        driver_process_->executor(), *head.store_client,
                         metrics_, trace_.get()},
       options);
   CHECK((driver_->Start()).ok());

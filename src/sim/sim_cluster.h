@@ -25,6 +25,7 @@
 #include "src/common/metrics.h"
 #include "src/core_worker/core_worker.h"
 #include "src/gcs/gcs_server.h"
+#include "src/object_store/store_client.h"
 #include "src/proto/scenario.pb.h"
 #include "src/raylet/raylet.h"
 #include "src/runtime/rng.h"
@@ -88,6 +89,8 @@ class SimCluster {
     std::unique_ptr<Rng> rng;
     std::unique_ptr<SimProcess> raylet_process;
     std::unique_ptr<Raylet> raylet;
+    // How the node's workers (and, on the head, the driver) reach its store.
+    std::unique_ptr<InProcessStoreClient> store_client;
     std::vector<SimWorker> workers;
     double slowdown = 1.0;
     absl::Duration skew;
