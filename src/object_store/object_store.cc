@@ -113,6 +113,11 @@ void ObjectStore::ReplaceData(ObjectId id, Bytes data) {
   object.data = std::move(data);
 }
 
+const StoredObject* ObjectStore::Peek(ObjectId id) const {
+  const Entry* entry = FindSealed(id);
+  return entry == nullptr ? nullptr : &entry->object;
+}
+
 bool ObjectStore::Contains(ObjectId id) const {
   return FindSealed(id) != nullptr;
 }

@@ -122,6 +122,9 @@ class ObjectStore {
   // sealed and that `data` has the size of the bytes it replaces.
   void ReplaceData(ObjectId id, Bytes data);
 
+  // As Get, without touching the LRU order (for bookkeeping, not reads).
+  const StoredObject* Peek(ObjectId id) const;
+
   // True if `id` is sealed and present (including a pinned object whose Free
   // is deferred). Does not touch the LRU order.
   bool Contains(ObjectId id) const;

@@ -41,6 +41,10 @@ MINIRAY_RPC(Raylet, WorkerFailed, ReportWorkerFailureRequest,
 MINIRAY_RPC(ObjectManager, PullObject, PullObjectRequest, PullObjectReply);
 MINIRAY_RPC(ObjectManager, PushChunk, PushChunkRequest, PushChunkReply);
 
+// A node's store service, for the worker processes of the node.
+MINIRAY_RPC(Store, PutObject, StorePutRequest, StorePutReply);
+MINIRAY_RPC(Store, GetObject, StoreGetRequest, StoreGetReply);
+
 // Core worker: owner and executor.
 MINIRAY_RPC(CoreWorker, PushTask, PushTaskRequest, PushTaskReply);
 MINIRAY_RPC(CoreWorker, NodeDied, NodeDiedRequest, NodeDiedReply);

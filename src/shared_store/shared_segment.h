@@ -1,0 +1,80 @@
+// SharedSegment: one POSIX shared-memory object, mapped into this process.
+//
+// The node's store keeps each object a worker process reads or writes in a
+// segment of its own (/dev/shm/<name>). The writer creates the segment,
+// fills it and hands its name to the store; readers map it read-only and
+// decode the bytes where they lie. A mapping outlives the name: once a
+// process has mapped a segment, unlinking the name (the store freed the
+// object) leaves the bytes readable until the mapping goes.
+//
+//   absl::StatusOr<std::shared_ptr<SharedSegment>> out =
+//       SharedSegment::Create("/miniray.1234.5.1.7.1", bytes.size());
+//   std::memcpy((*out)->mutable_data(), bytes.data(), bytes.size());
+//   ... the store service: SharedSegment::Open(name, /*unlink_at_end=*/true)
+//   Bytes object = Bytes::Wrap(*segment, (*segment)->view());
+//
+// Names follow shm_open(3): one leading '/', no other '/'.
+#ifndef MINIRAY_SHARED_STORE_SHARED_SEGMENT_H_
+#define MINIRAY_SHARED_STORE_SHARED_SEGMENT_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "src/common/bytes.h"
+
+namespace miniray {
+
+class SharedSegment {
+ public:
+  // Creates segment `name` (which must not exist: AlreadyExists) of `size`
+  // bytes, mapped read-write. Unlinked when this object goes, unless
+  // Release is called (the store took it over).
+  static absl::StatusOr<std::shared_ptr<SharedSegment>> Create(
+      const std::string& name, size_t size);
+  // Maps existing segment `name` read-only (NotFound if it does not exist).
+  // With `unlink_at_end`, this mapping owns the name: it is unlinked when
+  // this object goes.
+  static absl::StatusOr<std::shared_ptr<SharedSegment>> Open(
+      const std::string& name, bool unlink_at_end);
+
+  ~SharedSegment();
+  SharedSegment(const SharedSegment&) = delete;
+  SharedSegment& operator=(const SharedSegment&) = delete;
+
+  const std::string& name() const { return name_; }
+  size_t size() const { return size_; }
+  absl::string_view view() const {
+    return absl::string_view(static_cast<const char*>(address_), size_);
+  }
+  // Only for a segment made by Create.
+  char* mutable_data() { return static_cast<char*>(address_); }
+  // The name is no longer ours to unlink.
+  void Release() { unlink_at_end_ = false; }
+
+  // The segment's bytes as Bytes that keep the mapping alive.
+  static Bytes AsBytes(std::shared_ptr<const SharedSegment> segment);
+
+  // Unlinks every segment whose name starts with `prefix` (a store's
+  // segments left behind by a process that was killed). Returns how many.
+  static int UnlinkAll(absl::string_view prefix);
+
+ private:
+  SharedSegment(std::string name, void* address, size_t size,
+                bool unlink_at_end)
+      : name_(std::move(name)),
+        address_(address),
+        size_(size),
+        unlink_at_end_(unlink_at_end) {}
+
+  const std::string name_;
+  void* const address_;  // null for an empty segment (nothing mapped)
+  const size_t size_;
+  bool unlink_at_end_;
+};
+
+}  // namespace miniray
+
+#endif  // MINIRAY_SHARED_STORE_SHARED_SEGMENT_H_

@@ -1,0 +1,165 @@
+// Checks the shared-memory store on simulated time and network: objects a
+// worker process puts and gets travel as segments, not bytes; a reader maps
+// the store's own bytes (an object that arrived otherwise is copied into
+// shared memory once); segments are unlinked when the store lets go of the
+// object, and a mapping outlives its name.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "src/rpc/convert.h"
+#include "src/runtime/sim/sim_executor.h"
+#include "src/runtime/sim/sim_loop.h"
+#include "src/runtime/sim/sim_network.h"
+#include "src/shared_store/shared_segment.h"
+#include "src/shared_store/shared_store_client.h"
+#include "src/shared_store/store_service.h"
+
+namespace miniray {
+namespace {
+
+ObjectId Id(uint64_t n) { return ObjectId::ForPut(MakeWorkerId(0, 1), n); }
+
+bool SegmentExists(const std::string& name) {
+  struct stat info;
+  return stat(absl::StrCat("/dev/shm", name).c_str(), &info) == 0;
+}
+
+class SharedStoreTest : public ::testing::Test {
+ protected:
+  SharedStoreTest()
+      : prefix_(absl::StrCat("/miniray-test.", getpid(), ".")),
+        network_(loop_, {}),
+        executor_(loop_),
+        store_(ObjectStore::Options{1000}),
+        service_(network_, "node:7001", store_, prefix_),
+        client_(network_, executor_, "node:10001",
+                {.store_address = "node:7001", .segment_prefix = prefix_}) {
+    EXPECT_TRUE(service_.Start().ok());
+    // The worker's own endpoint: the network hands replies to listeners.
+    EXPECT_TRUE(worker_.Start().ok());
+  }
+  ~SharedStoreTest() override { SharedSegment::UnlinkAll(prefix_); }
+
+  // Runs `body` on a fiber, as a task would, until it returns.
+  void OnFiber(std::function<void()> body) {
+    bool done = false;
+    executor_.Spawn(
+        [&] {
+          body();
+          done = true;
+        },
+        nullptr);
+    loop_.RunUntil([&] { return done; }, loop_.Now() + absl::Hours(1));
+    ASSERT_TRUE(done);
+  }
+
+  const std::string prefix_;
+  SimLoop loop_;
+  SimNetwork network_;
+  SimExecutor executor_;
+  ObjectStore store_;
+  StoreService service_;
+  SharedStoreClient client_;
+  RpcEndpoint worker_{network_, "node:10001"};
+};
+
+TEST_F(SharedStoreTest, PutThenGetMapsTheStoresOwnBytes) {
+  std::optional<StoredObject> read;
+  OnFiber([&] {
+    ASSERT_TRUE(client_.PutPrimary(Id(1), {Bytes(std::string("abc")), 7}).ok());
+    read = client_.Get(Id(1));
+  });
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->data.view(), "abc");
+  EXPECT_EQ(read->synthetic_bytes, 7);
+  ASSERT_TRUE(store_.IsPrimary(Id(1)));
+  EXPECT_EQ(store_.Get(Id(1))->data.view(), "abc");
+  // The worker's segment became the stored object: nothing was copied.
+  EXPECT_EQ(service_.num_copied(), 0);
+}
+
+TEST_F(SharedStoreTest, AnObjectFromElsewhereIsCopiedIntoSharedMemoryOnce) {
+  ASSERT_TRUE(store_.PutPrimary(Id(2), {Bytes(std::string("pulled"))}).ok());
+  const void* heap_owner = store_.Get(Id(2))->data.owner().get();
+  std::optional<StoredObject> first, second;
+  OnFiber([&] {
+    first = client_.Get(Id(2));
+    second = client_.Get(Id(2));
+  });
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  EXPECT_EQ(first->data.view(), "pulled");
+  EXPECT_EQ(second->data.view(), "pulled");
+  EXPECT_EQ(service_.num_copied(), 1);
+  EXPECT_EQ(service_.bytes_copied(), 6);
+  EXPECT_NE(store_.Get(Id(2))->data.owner().get(), heap_owner);
+}
+
+TEST_F(SharedStoreTest, AbsentObjectsAreNotFound) {
+  std::optional<StoredObject> read;
+  OnFiber([&] { read = client_.Get(Id(3)); });
+  EXPECT_FALSE(read.has_value());
+}
+
+TEST_F(SharedStoreTest, AnObjectThatDoesNotFitIsRefusedAndItsSegmentRemoved) {
+  absl::Status status;
+  OnFiber([&] {
+    status = client_.PutPrimary(Id(4), {Bytes(std::string(2000, 'x'))});
+  });
+  EXPECT_TRUE(absl::IsResourceExhausted(status)) << status;
+  EXPECT_FALSE(store_.Contains(Id(4)));
+  EXPECT_EQ(SharedSegment::UnlinkAll(prefix_), 0) << "a segment was left";
+}
+
+TEST_F(SharedStoreTest, FreeUnlinksTheSegmentButAMappingStaysReadable) {
+  std::optional<StoredObject> read;
+  OnFiber([&] {
+    ASSERT_TRUE(client_.PutPrimary(Id(5), {Bytes(std::string("kept"))}).ok());
+    read = client_.Get(Id(5));
+  });
+  ASSERT_TRUE(read.has_value());
+  store_.Free(Id(5));
+  EXPECT_EQ(read->data.view(), "kept");
+  EXPECT_EQ(SharedSegment::UnlinkAll(prefix_), 0) << "the segment outlived Free";
+  std::optional<StoredObject> again;
+  OnFiber([&] { again = client_.Get(Id(5)); });
+  EXPECT_FALSE(again.has_value());
+}
+
+TEST_F(SharedStoreTest, ASegmentOutsideTheStoresPrefixIsRefused) {
+  absl::StatusOr<std::shared_ptr<SharedSegment>> foreign =
+      SharedSegment::Create(absl::StrCat("/other-test.", getpid()), 3);
+  ASSERT_TRUE(foreign.ok());
+  rpc::StorePutRequest request;
+  *request.mutable_id() = ToProto(Id(6));
+  request.set_segment((*foreign)->name());
+  RpcEndpoint caller(network_, "node:10002");
+  ASSERT_TRUE(caller.Start().ok());
+  absl::Status status;
+  caller.Call<PutObject>("node:7001", request,
+                         [&](absl::StatusOr<rpc::StorePutReply> reply) {
+                           status = reply.status();
+                         });
+  while (loop_.RunOne()) {
+  }
+  EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
+  EXPECT_TRUE(SegmentExists((*foreign)->name()));
+  EXPECT_FALSE(store_.Contains(Id(6)));
+}
+
+TEST(SharedSegmentTest, CreateRefusesAnExistingNameAndOpenAMissingOne) {
+  const std::string name = absl::StrCat("/miniray-test-seg.", getpid());
+  auto first = SharedSegment::Create(name, 4);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(SharedSegment::Create(name, 4).status()));
+  first->reset();  // unlinks
+  EXPECT_TRUE(absl::IsNotFound(SharedSegment::Open(name, false).status()));
+}
+
+}  // namespace
+}  // namespace miniray
