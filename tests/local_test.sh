@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Proves that `miniray local` runs scenarios on a real cluster of processes
-# with the results `miniray sim` gets, that a kill_node fault really kills
-# the node's process and the job still gets the right answer, and that no
-# node process outlives a run: not after a normal end, not after SIGINT.
+# with the results `miniray sim` gets, that tasks run in worker processes
+# the nodes start, that a kill_node fault really kills the node's process and
+# the job still gets the right answer, and that no node or worker process
+# outlives a run: not after a normal end, not after SIGINT.
 set -u
 miniray=${MINIRAY:-./miniray}
 failures=0
@@ -74,11 +75,22 @@ done
 marker=$(marker_of "$err")
 pgrep -f -- "--cluster=$marker" >/dev/null ||
   fail "sigint: no node process found while running"
+# Tasks run in worker processes of their own, started by the node.
+workers=""
+for _ in $(seq 100); do
+  workers=$(pgrep -f -- "worker --cluster=$marker --worker_id=")
+  [ -n "$workers" ] && break
+  sleep 0.05
+done
+[ -n "$workers" ] || fail "no worker process found while tasks run"
 kill -INT "$local_pid"
 wait "$local_pid"
 status=$?
 [ "$status" = 130 ] || fail "sigint: exit $status, want 130"
 expect_no_leftovers "$marker" "sigint"
+for pid in $workers; do
+  kill -0 "$pid" 2>/dev/null && fail "sigint: worker process $pid still runs"
+done
 
 rm -f "$err"
 if [ "$failures" != 0 ]; then

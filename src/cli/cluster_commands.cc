@@ -14,6 +14,7 @@
 #include "src/cluster/local_cluster.h"
 #include "src/cluster/node_host.h"
 #include "src/cluster/scenario_options.h"
+#include "src/cluster/worker_host.h"
 #include "src/common/units.h"
 #include "src/scenario/loader.h"
 #include "src/sim/run_summary.h"
@@ -37,6 +38,18 @@ DEFINE_int32(dashboard_port, -1,
              "(/metrics; the dashboard too with --gcs_port).");
 DEFINE_string(driver_dashboard, "",
               "node: host:port of the driver's HTTP server (its tasks).");
+// Worker processes (started by their node, NodeHost::LaunchWorker).
+DEFINE_uint64(worker_id, 0, "worker: this worker's id.");
+DEFINE_uint64(node_id, 0, "worker: its node's id.");
+DEFINE_string(raylet_address, "", "worker: its raylet's address.");
+DEFINE_string(store_address, "", "worker: its node's store service.");
+DEFINE_string(segment_prefix, "",
+              "worker: the name prefix of its node's shared-memory segments.");
+DEFINE_int64(max_inline_bytes, 100 * 1024,
+             "worker: return values up to this size travel in the reply.");
+DECLARE_string(node_ip_address);  // deploy_commands.cc
+DECLARE_bool(no_token);
+
 DEFINE_bool(keep_alive, false,
             "local: keep the cluster (and dashboard) up after the program "
             "ended, until SIGINT/SIGTERM.");
@@ -121,6 +134,10 @@ int RunNode() {
   options.seed = ScenarioSeed(*loaded, FLAGS_seed);
   options.dashboard_port = FLAGS_dashboard_port;
   options.dashboard_tasks_from = FLAGS_driver_dashboard;
+  // Workers carry the cluster's marker too: `pgrep -f` finds them all.
+  if (!FLAGS_cluster.empty()) {
+    options.worker_command.push_back(absl::StrCat("--cluster=", FLAGS_cluster));
+  }
   const std::string name = options.raylet.node_name;
   options.on_declared_dead = [name] {
     LOG(WARNING) << name << ": declared dead by the GCS; exiting";
@@ -136,16 +153,50 @@ int RunNode() {
   while (true) pause();
 }
 
+// One worker process, until its node goes (it dies with it).
+int RunWorker() {
+  const char* token = std::getenv(kTokenVariable);
+  WorkerHost::Options options;
+  options.host = FLAGS_node_ip_address.empty() ? "127.0.0.1"
+                                               : FLAGS_node_ip_address;
+  options.worker_id = FLAGS_worker_id;
+  options.node_id = static_cast<NodeId>(FLAGS_node_id);
+  options.raylet_address = FLAGS_raylet_address;
+  options.gcs_address = FLAGS_gcs_address;
+  options.store_address = FLAGS_store_address;
+  options.segment_prefix = FLAGS_segment_prefix;
+  options.max_inline_bytes = FLAGS_max_inline_bytes;
+  options.token = token == nullptr ? "" : token;
+  options.insecure_no_token = FLAGS_no_token;
+  if (options.raylet_address.empty() || options.store_address.empty() ||
+      options.segment_prefix.empty() ||
+      (options.token.empty() && !options.insecure_no_token)) {
+    std::cerr << "miniray worker: started by a node, with --raylet_address, "
+                 "--store_address, --segment_prefix and "
+              << kTokenVariable << "\n";
+    return kExitBadInput;
+  }
+  absl::StatusOr<std::unique_ptr<WorkerHost>> worker =
+      WorkerHost::Start(options);
+  if (!worker.ok()) {
+    std::cerr << "miniray worker: " << worker.status().message() << "\n";
+    return kExitExpectationFailed;
+  }
+  // Everything runs on the worker's loop; this thread only keeps the process.
+  while (true) pause();
+}
+
 }  // namespace
 
 bool IsClusterCommand(const std::string& command) {
-  return command == "local" || command == "node";
+  return command == "local" || command == "node" || command == "worker";
 }
 
 int RunClusterCommand(int argc, char** argv) {
   const std::string command = argc >= 2 ? argv[1] : "";
   if (command == "local" && argc == 3) return RunLocal(argv[2]);
   if (command == "node" && argc == 2) return RunNode();
+  if (command == "worker" && argc == 2) return RunWorker();
   std::cerr << "usage: miniray local FILE [--json] [--seed=N] "
                "[--dashboard_port=P [--keep_alive]]\n";
   return kExitBadInput;

@@ -141,8 +141,12 @@ absl::StatusOr<DaemonReport> Daemonize(const std::string& log_path) {
     return absl::UnavailableError(
         absl::StrCat("cannot open the log ", log_path, ": ", strerror(errno)));
   }
+  // Close-on-exec: the daemon's worker processes must not hold the report
+  // pipe open, or the original process would wait for them to end.
   int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return absl::UnavailableError("pipe failed");
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return absl::UnavailableError("pipe failed");
+  }
   std::cout.flush();
   std::cerr.flush();
   const pid_t middle = fork();

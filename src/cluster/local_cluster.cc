@@ -97,15 +97,14 @@ absl::Status LocalCluster::StartChildren() {
 }
 
 absl::Status LocalCluster::StartChild(Child& child) {
-  absl::StatusOr<int> port = PickFreePort(kHost);
-  if (!port.ok()) return port.status();
+  // The node picks its raylet's port itself, and picks again if another
+  // process takes it first (a port picked here could be taken meanwhile).
   std::vector<std::string> argv = {
       binary_,
       "node",
       absl::StrCat("--scenario=", options_.scenario_path),
       absl::StrCat("--node_index=", child.index),
       absl::StrCat("--gcs_address=", gcs_address_),
-      absl::StrCat("--raylet_port=", *port),
       absl::StrCat("--seed=", seed_),
       absl::StrCat("--cluster=", marker_),
   };
@@ -144,6 +143,7 @@ absl::Status LocalCluster::StartDriverNode() {
   options.insecure_no_token = options_.insecure_no_token;
   options.seed = seed_;
   options.start_timeout = options_.start_timeout;
+  options.worker_command.push_back(absl::StrCat("--cluster=", marker_));
   if (options_.dashboard_port >= 0) {
     options.dashboard_port = driver_dashboard_port_;
     options.trace_driver = true;

@@ -1,5 +1,7 @@
 #include "src/cluster/node_host.h"
 
+#include <unistd.h>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +9,7 @@
 #include "glog/logging.h"
 #include "src/cluster/gcs_query.h"
 #include "src/cluster/ports.h"
+#include "src/shared_store/shared_segment.h"
 
 namespace miniray {
 namespace {
@@ -14,6 +17,8 @@ namespace {
 // Tries to bind a component on a fresh free port a few times: another
 // process may take a port between PickFreePort and Listen.
 constexpr int kBindAttemptsMax = 5;
+// How often exited worker processes are looked for.
+constexpr absl::Duration kReapInterval = absl::Milliseconds(20);
 
 }  // namespace
 
@@ -38,9 +43,12 @@ NodeHost::~NodeHost() {
   // server goes first: its handlers wait on the loop.
   dashboard_.reset();
   loop_->Stop();
+  workers_.KillAll();
   driver_.reset();
-  workers_.clear();
-  raylet_.reset();
+  store_service_.reset();
+  store_client_.reset();
+  raylet_.reset();  // with the store: the segments it holds are unlinked
+  if (!segment_prefix_.empty()) SharedSegment::UnlinkAll(segment_prefix_);
   gcs_.reset();
   redial_.reset();
   transport_.reset();
@@ -100,14 +108,18 @@ absl::Status NodeHost::StartRaylet() {
       raylet_ = std::make_unique<Raylet>(
           *clock_, *redial_, *rng_, metrics_, raylet_address_,
           [this](WorkerId id) { LaunchWorker(id); }, raylet_options);
-      status = raylet_->Start([this, registered](NodeId id) {
-        node_id_ = id;
-        registered->Notify();
-      });
+      store_client_ = std::make_unique<InProcessStoreClient>(raylet_->store());
+      status = StartStoreService();
+      if (status.ok()) {
+        status = raylet_->Start([this, registered](NodeId id) {
+          node_id_ = id;
+          registered->Notify();
+        });
+      }
       if (!status.ok()) {
+        store_service_.reset();
+        store_client_.reset();
         raylet_.reset();
-      } else {
-        store_client_ = std::make_unique<InProcessStoreClient>(raylet_->store());
       }
     });
     // A port given on the command line is not ours to change.
@@ -127,32 +139,78 @@ absl::Status NodeHost::StartRaylet() {
   return absl::OkStatus();
 }
 
-// Workers are core workers in this process, on this loop (the known gap of
-// this step): each listens on a port of its own and shares the raylet's
-// object store. Real start-up takes what it takes; the scenario's
-// worker_startup_time is a simulator setting.
-void NodeHost::LaunchWorker(WorkerId id) {
-  for (int attempt = 0; attempt < kBindAttemptsMax; ++attempt) {
-    absl::StatusOr<int> port = PickFreePort(options_.host);
-    if (!port.ok()) break;
-    CoreWorker::Options options;
-    options.worker_id = id;
-    options.node_id = raylet_->node_id();
-    options.address = absl::StrCat(options_.host, ":", *port);
-    options.raylet_address = raylet_->address();
-    options.gcs_address = options_.gcs_address;
-    options.max_inline_bytes = options_.max_inline_bytes;
-    auto worker = std::make_unique<CoreWorker>(
-        CoreWorkerRuntime{*clock_, *redial_, *executor_, *store_client_,
-                          metrics_, nullptr},
-        options);
-    if (worker->Start().ok()) {
-      workers_.push_back(std::move(worker));
-      return;
-    }
+absl::Status NodeHost::StartStoreService() {
+  // Segments of nodes killed on this machine are nobody's any more.
+  if (int orphans = SharedSegment::UnlinkOrphans(); orphans > 0) {
+    LOG(INFO) << options_.raylet.node_name << ": removed " << orphans
+              << " shared-memory segments of dead nodes";
   }
-  LOG(ERROR) << options_.raylet.node_name << ": cannot start worker "
-             << (id & 0xffff) << ": no free port";
+  segment_prefix_ = SharedSegment::PrefixOfProcess(getpid());
+  absl::Status status = absl::UnavailableError("no free port");
+  for (int attempt = 0; attempt < kBindAttemptsMax && !status.ok(); ++attempt) {
+    absl::StatusOr<int> port = PickFreePort(options_.host);
+    if (!port.ok()) return port.status();
+    store_service_ = std::make_unique<StoreService>(
+        *redial_, absl::StrCat(options_.host, ":", *port), raylet_->store(),
+        segment_prefix_);
+    status = store_service_->Start();
+  }
+  if (!status.ok()) return status;
+  clock_->RunAfter(kReapInterval, [this] { ReapWorkers(); });
+  return absl::OkStatus();
+}
+
+// A worker is `miniray worker` in a process of its own. Real start-up takes
+// what it takes; the scenario's worker_startup_time is a simulator setting.
+void NodeHost::LaunchWorker(WorkerId id) {
+  std::vector<std::string> argv = options_.worker_command;
+  for (std::string flag : {
+           absl::StrCat("--worker_id=", id),
+           absl::StrCat("--node_id=", raylet_->node_id()),
+           absl::StrCat("--node_ip_address=", options_.host),
+           absl::StrCat("--raylet_address=", raylet_->address()),
+           absl::StrCat("--gcs_address=", options_.gcs_address),
+           absl::StrCat("--store_address=", store_service_->address()),
+           absl::StrCat("--segment_prefix=", segment_prefix_),
+           absl::StrCat("--max_inline_bytes=", options_.max_inline_bytes),
+           absl::StrCat("--no_token=",
+                        options_.insecure_no_token ? "true" : "false"),
+       }) {
+    argv.push_back(std::move(flag));
+  }
+  // The token travels in the environment, not where `ps` shows it.
+  absl::StatusOr<pid_t> pid =
+      workers_.Start(argv, {absl::StrCat("MINIRAY_TOKEN=", options_.token)});
+  if (!pid.ok()) {
+    LOG(ERROR) << options_.raylet.node_name << ": cannot start worker "
+               << (id & 0xffff) << ": " << pid.status().message();
+    // As if it had exited at once: the pool may start another later.
+    clock_->RunAfter(absl::Seconds(1), [this, id] { raylet_->OnWorkerExit(id); });
+    return;
+  }
+  worker_pids_[*pid] = id;
+}
+
+void NodeHost::ReapWorkers() {
+  for (const auto& [pid, status] : workers_.ReapExited()) {
+    auto it = worker_pids_.find(pid);
+    if (it == worker_pids_.end()) continue;
+    const WorkerId id = it->second;
+    worker_pids_.erase(it);
+    LOG(WARNING) << options_.raylet.node_name << ": worker " << (id & 0xffff)
+                 << " (pid " << pid << ") "
+                 << ChildProcesses::DescribeWaitStatus(status);
+    raylet_->OnWorkerExit(id);
+  }
+  clock_->RunAfter(kReapInterval, [this] { ReapWorkers(); });
+}
+
+std::vector<pid_t> NodeHost::WorkerPids() {
+  std::vector<pid_t> pids;
+  loop_->RunAndWait([&] {
+    for (const auto& [pid, id] : worker_pids_) pids.push_back(pid);
+  });
+  return pids;
 }
 
 absl::StatusOr<CoreWorker*> NodeHost::StartDriver(CoreWorker::Options options) {

@@ -1,22 +1,23 @@
 // NodeHost: one miniray node in one OS process, on the real runtime.
 //
 // It runs, on one EventLoop with one GrpcTransport, a RealClock and a
-// FiberExecutor: the node's Raylet (with its ObjectStore), the node's
-// workers, which the raylet's launcher creates in this process as
-// CoreWorkers (each listening on its own 127.0.0.1 port, all sharing the
-// raylet's in-process ObjectStore, as in the simulator), optionally the
-// GcsServer (on the head), and optionally a driver CoreWorker (the `local`
-// and `submit` commands). Everything runs on the loop's thread, programs
-// and tasks included (as fibers), so the components need no locks.
+// FiberExecutor: the node's Raylet (with its ObjectStore), the StoreService
+// that serves that store to worker processes through shared memory,
+// optionally the GcsServer (on the head), and optionally a driver
+// CoreWorker (the `local` and `submit` commands), which shares the store
+// in-process. Everything here runs on the loop's thread, the driver's
+// program included (as fibers), so the components need no locks.
+//
+// The node's workers are OS processes of their own (`miniray worker`,
+// WorkerHost), started when the raylet's worker pool asks for one and
+// watched here: a worker that exits is reported to the raylet, which frees
+// its lease and tells the GCS, as a Ray raylet does.
 //
 //   NodeHost::Options options = ...;          // see scenario_options.h
 //   absl::StatusOr<std::unique_ptr<NodeHost>> host = NodeHost::Start(options);
 //   if (!host.ok()) return host.status();
 //   absl::StatusOr<CoreWorker*> driver = (*host)->StartDriver(driver_options);
 //   (*driver)->Spawn([] { ... program code ... });   // on the loop, a fiber
-//
-// Known gaps of this first step (docs/real-cluster.md): workers are not
-// separate processes, and the object store is not shared memory.
 //
 // Calls that never reached a peer (connection refused: its process was
 // killed) are made again with backoff (RedialTransport), so that a dead
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "src/cluster/child_processes.h"
 #include "src/common/metrics.h"
 #include "src/core_worker/core_worker.h"
 #include "src/dashboard/dashboard_server.h"
@@ -48,6 +50,7 @@
 #include "src/runtime/real/real_clock.h"
 #include "src/runtime/real/redial_transport.h"
 #include "src/runtime/rng.h"
+#include "src/shared_store/store_service.h"
 
 namespace miniray {
 
@@ -87,6 +90,9 @@ class NodeHost {
     std::string dashboard_tasks_from;
     // The driver records the tasks it owns in this host's trace.
     bool trace_driver = false;
+    // How to start a worker process: this program, with the `worker`
+    // command (the worker's flags are appended).
+    std::vector<std::string> worker_command = {"/proc/self/exe", "worker"};
   };
 
   // Starts the GCS (if asked), waits until the GCS answers, starts the
@@ -102,6 +108,9 @@ class NodeHost {
   // `options` gives the driver's own settings; ids and addresses are filled
   // in. The core worker lives as long as the host.
   absl::StatusOr<CoreWorker*> StartDriver(CoreWorker::Options options);
+
+  // The pids of the node's worker processes, in no particular order.
+  std::vector<pid_t> WorkerPids();
 
   // A copy of this process's counters (taken on the loop).
   Metrics metrics();
@@ -121,8 +130,12 @@ class NodeHost {
   explicit NodeHost(Options options);
   absl::Status StartGcs();
   absl::Status StartRaylet();
+  // On the loop, before the raylet starts (and asks for workers).
+  absl::Status StartStoreService();
   // On the loop: the raylet's launcher.
   void LaunchWorker(WorkerId id);
+  // On the loop, every kReapInterval: reports exited workers to the raylet.
+  void ReapWorkers();
   absl::Status StartDashboard();
 
   Options options_;
@@ -140,7 +153,12 @@ class NodeHost {
   std::unique_ptr<GcsServer> gcs_;
   std::unique_ptr<Raylet> raylet_;
   std::unique_ptr<InProcessStoreClient> store_client_;  // the driver's
-  std::vector<std::unique_ptr<CoreWorker>> workers_;
+  std::unique_ptr<StoreService> store_service_;
+  std::string segment_prefix_;  // the store service's
+  // The worker processes, and which worker each pid is. Used on the loop
+  // (and by the destructor once the loop has stopped).
+  ChildProcesses workers_;
+  std::map<pid_t, WorkerId> worker_pids_;
   std::unique_ptr<CoreWorker> driver_;
   NodeId node_id_ = kNoNode;
   Address raylet_address_;

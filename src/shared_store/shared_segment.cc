@@ -6,11 +6,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 
 namespace miniray {
@@ -91,6 +96,31 @@ SharedSegment::~SharedSegment() {
 Bytes SharedSegment::AsBytes(std::shared_ptr<const SharedSegment> segment) {
   const absl::string_view view = segment->view();
   return Bytes::Wrap(std::move(segment), view);
+}
+
+std::string SharedSegment::PrefixOfProcess(int pid) {
+  return absl::StrCat("/miniray.", pid, ".");
+}
+
+int SharedSegment::UnlinkOrphans() {
+  DIR* dir = opendir("/dev/shm");
+  if (dir == nullptr) return 0;
+  std::vector<int> pids;
+  while (const dirent* entry = readdir(dir)) {
+    absl::string_view name = entry->d_name;
+    if (!absl::ConsumePrefix(&name, "miniray.")) continue;
+    int pid = 0;
+    if (!absl::SimpleAtoi(name.substr(0, name.find('.')), &pid) || pid <= 0) {
+      continue;
+    }
+    if (kill(pid, 0) != 0 && errno == ESRCH) pids.push_back(pid);
+  }
+  closedir(dir);
+  std::sort(pids.begin(), pids.end());
+  pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+  int unlinked = 0;
+  for (int pid : pids) unlinked += UnlinkAll(PrefixOfProcess(pid));
+  return unlinked;
 }
 
 int SharedSegment::UnlinkAll(absl::string_view prefix) {

@@ -61,6 +61,13 @@ class SharedSegment {
   // segments left behind by a process that was killed). Returns how many.
   static int UnlinkAll(absl::string_view prefix);
 
+  // The segment name prefix of the store of process `pid`:
+  // "/miniray.<pid>.".
+  static std::string PrefixOfProcess(int pid);
+  // Unlinks the segments of stores whose process no longer runs (a node
+  // killed with SIGKILL cannot clean up after itself). Returns how many.
+  static int UnlinkOrphans();
+
  private:
   SharedSegment(std::string name, void* address, size_t size,
                 bool unlink_at_end)

@@ -1,0 +1,77 @@
+#include "src/cluster/worker_host.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "src/cluster/ports.h"
+
+namespace miniray {
+namespace {
+
+// Another process may take a port between PickFreePort and Listen.
+constexpr int kBindAttemptsMax = 5;
+
+}  // namespace
+
+WorkerHost::WorkerHost(Options options) : options_(std::move(options)) {
+  loop_ = std::make_unique<EventLoop>(
+      absl::StrCat("worker-", options_.worker_id & 0xffff));
+  clock_ = std::make_unique<RealClock>(*loop_);
+  executor_ = std::make_unique<FiberExecutor>(*loop_);
+  transport_ = std::make_unique<GrpcTransport>(
+      *loop_,
+      GrpcTransport::Options{.token = options_.token,
+                             .insecure_no_token = options_.insecure_no_token});
+  redial_ = std::make_unique<RedialTransport>(*transport_, *loop_,
+                                              RedialTransport::Options{});
+}
+
+WorkerHost::~WorkerHost() {
+  // As NodeHost: stop the loop, then destroy the components.
+  loop_->Stop();
+  core_.reset();
+  store_.reset();
+  redial_.reset();
+  transport_.reset();
+  executor_.reset();
+  clock_.reset();
+  loop_.reset();
+}
+
+absl::StatusOr<std::unique_ptr<WorkerHost>> WorkerHost::Start(
+    Options options) {
+  std::unique_ptr<WorkerHost> host(new WorkerHost(std::move(options)));
+  const Options& o = host->options_;
+  absl::Status status = absl::UnavailableError("no free port");
+  for (int attempt = 0; attempt < kBindAttemptsMax && !status.ok(); ++attempt) {
+    absl::StatusOr<int> port = PickFreePort(o.host);
+    if (!port.ok()) return port.status();
+    host->address_ = absl::StrCat(o.host, ":", *port);
+    CoreWorker::Options core;
+    core.worker_id = o.worker_id;
+    core.node_id = o.node_id;
+    core.address = host->address_;
+    core.raylet_address = o.raylet_address;
+    core.gcs_address = o.gcs_address;
+    core.max_inline_bytes = o.max_inline_bytes;
+    host->loop_->RunAndWait([&] {
+      host->store_ = std::make_unique<SharedStoreClient>(
+          *host->redial_, *host->executor_, host->address_,
+          SharedStoreClient::Options{.store_address = o.store_address,
+                                     .segment_prefix = o.segment_prefix});
+      host->core_ = std::make_unique<CoreWorker>(
+          CoreWorkerRuntime{*host->clock_, *host->redial_, *host->executor_,
+                            *host->store_, host->metrics_, nullptr},
+          core);
+      status = host->core_->Start();
+      if (!status.ok()) {
+        host->core_.reset();
+        host->store_.reset();
+      }
+    });
+  }
+  if (!status.ok()) return status;
+  return host;
+}
+
+}  // namespace miniray
