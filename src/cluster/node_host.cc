@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -94,6 +96,12 @@ absl::Status NodeHost::StartRaylet() {
   Raylet::Options raylet_options = options_.raylet;
   raylet_options.gcs_address = options_.gcs_address;
   raylet_options.on_declared_dead = options_.on_declared_dead;
+  // Worker processes cost real CPU to start: as Ray does, launch at most as
+  // many at once as the machine has cores.
+  if (raylet_options.max_concurrent_worker_starts == 0) {
+    raylet_options.max_concurrent_worker_starts =
+        std::max(1u, std::thread::hardware_concurrency());
+  }
   auto registered = std::make_shared<absl::Notification>();
   absl::Status status = absl::UnknownError("not started");
   for (int attempt = 0; attempt < kBindAttemptsMax && !status.ok(); ++attempt) {

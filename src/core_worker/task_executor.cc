@@ -46,20 +46,29 @@ void CoreWorker::RunSyntheticTask(const rpc::TaskSpec& spec,
   runtime_.clock.RunAfter(
       options_.task_overhead +
           absl::Nanoseconds(spec.synthetic_duration_ns()) * compute_slowdown_,
-      [this, shared_spec, respond = std::move(respond)] {
-        rpc::PushTaskReply reply;
-        const TaskId task_id = FromProto(shared_spec->id());
-        for (uint32_t i = 1; i <= shared_spec->num_returns(); ++i) {
-          rpc::ObjectValue value;
-          value.set_synthetic_bytes(shared_spec->synthetic_output_bytes());
-          *reply.add_returns() =
-              StoreReturn(ObjectId::ForReturn(task_id, i), std::move(value));
+      [this, shared_spec, respond = std::move(respond)]() mutable {
+        auto finish = [this, shared_spec, respond = std::move(respond)] {
+          rpc::PushTaskReply reply;
+          const TaskId task_id = FromProto(shared_spec->id());
+          for (uint32_t i = 1; i <= shared_spec->num_returns(); ++i) {
+            rpc::ObjectValue value;
+            value.set_synthetic_bytes(shared_spec->synthetic_output_bytes());
+            *reply.add_returns() =
+                StoreReturn(ObjectId::ForReturn(task_id, i), std::move(value));
+          }
+          if (runtime_.trace != nullptr) {
+            runtime_.trace->TaskFinished(task_id, rpc::ErrorInfo(),
+                                         runtime_.clock.Now());
+          }
+          respond(std::move(reply));
+        };
+        // Storing the returns may wait for the store (a worker process):
+        // then it waits on a fiber. In process, it is done at once.
+        if (runtime_.local_store.blocks()) {
+          Spawn(std::move(finish));
+        } else {
+          finish();
         }
-        if (runtime_.trace != nullptr) {
-          runtime_.trace->TaskFinished(task_id, rpc::ErrorInfo(),
-                                       runtime_.clock.Now());
-        }
-        respond(std::move(reply));
       });
 }
 

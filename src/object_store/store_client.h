@@ -38,6 +38,9 @@ class StoreClient {
   // readable as long as the returned object (or a copy of its data) lives,
   // even if the store frees or evicts the object meanwhile.
   virtual std::optional<StoredObject> Get(ObjectId id) = 0;
+
+  // Whether calls block the calling fiber (so must be made from one).
+  virtual bool blocks() const = 0;
 };
 
 // The store in this process.
@@ -47,6 +50,7 @@ class InProcessStoreClient final : public StoreClient {
 
   absl::Status PutPrimary(ObjectId id, StoredObject object) override;
   std::optional<StoredObject> Get(ObjectId id) override;
+  bool blocks() const override { return false; }
 
  private:
   ObjectStore& store_;

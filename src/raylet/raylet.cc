@@ -123,7 +123,9 @@ void Raylet::OnRegistered(NodeId id,
   self.alive = true;
   view_.Set(std::move(self));
   pool_ = std::make_unique<WorkerPool>(
-      id, launcher_, WorkerPool::Options{.max_workers = options_.max_workers});
+      id, launcher_, WorkerPool::Options{
+              .max_workers = options_.max_workers,
+              .max_concurrent_starts = options_.max_concurrent_worker_starts});
   // As Ray does, start one worker per CPU up front.
   pool_->StartWorkers(
       static_cast<int>(std::ceil(options_.resources.Get("CPU"))));

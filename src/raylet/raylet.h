@@ -53,6 +53,8 @@ class Raylet {
     double spread_threshold = 0.5;
     int64_t chunk_size = 5 << 20;
     int max_workers = 256;
+    // Worker processes launched at once, at most (0: no limit).
+    int max_concurrent_worker_starts = 0;
     // How long a request no known node can run waits for such a node to
     // join before it is answered "infeasible".
     absl::Duration infeasible_timeout = absl::Seconds(1);

@@ -12,6 +12,17 @@ void WorkerPool::StartWorkers(int count) {
     ++started_;
     const WorkerId id = MakeWorkerId(node_, next_local_id_++);
     starting_ids_.insert(id);
+    waiting_.push_back(id);
+  }
+  LaunchWaiting();
+}
+
+void WorkerPool::LaunchWaiting() {
+  while (!waiting_.empty() && (options_.max_concurrent_starts <= 0 ||
+                               launching_ < options_.max_concurrent_starts)) {
+    const WorkerId id = waiting_.front();
+    waiting_.pop_front();
+    ++launching_;
     launcher_(id);
   }
 }
@@ -27,8 +38,10 @@ bool WorkerPool::OnWorkerReady(WorkerId id, const Address& address) {
     return false;
   }
   --starting_;
+  --launching_;
   ready_[id] = address;
   idle_.push_back(WorkerHandle{id, address});
+  LaunchWaiting();
   return true;
 }
 
@@ -39,7 +52,16 @@ std::optional<Address> WorkerPool::Remove(WorkerId id) {
   --started_;
   auto it = ready_.find(id);
   if (it == ready_.end()) {
-    if (starting_ids_.erase(id) > 0) --starting_;  // died before it registered
+    if (starting_ids_.erase(id) > 0) {  // died before it registered
+      --starting_;
+      auto waiting = std::find(waiting_.begin(), waiting_.end(), id);
+      if (waiting != waiting_.end()) {
+        waiting_.erase(waiting);
+      } else {
+        --launching_;
+      }
+      LaunchWaiting();
+    }
     return std::nullopt;
   }
   Address address = std::move(it->second);

@@ -3,7 +3,10 @@
 // The raylet leases idle workers to owners. When it needs more than are
 // idle, it asks the pool to start some; a started worker reports ready later
 // (after its startup time) and joins the idle workers. The number of workers
-// is bounded.
+// is bounded, and so, optionally, is the number of worker processes being
+// launched at once (Ray's maximum_startup_concurrency): the others wait
+// their turn, so that a node starting many workers on a small machine does
+// not starve itself (and its heartbeats) of CPU.
 //
 //   WorkerPool pool(node_id, launcher, {.max_workers = 64});
 //   pool.StartWorkers(4);                       // prestart
@@ -14,6 +17,7 @@
 #ifndef MINIRAY_RAYLET_WORKER_POOL_H_
 #define MINIRAY_RAYLET_WORKER_POOL_H_
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -37,6 +41,8 @@ class WorkerPool {
 
   struct Options {
     int max_workers = 64;
+    // At most this many launched and not yet ready; 0: no limit.
+    int max_concurrent_starts = 0;
   };
 
   WorkerPool(NodeId node, Launcher launcher, Options options)
@@ -57,10 +63,16 @@ class WorkerPool {
   std::optional<Address> Remove(WorkerId id);
 
   int num_idle() const { return idle_.size(); }
+  // Started (launched or waiting their turn) and not yet ready.
   int num_starting() const { return starting_; }
+  // Of which launched.
+  int num_launching() const { return launching_; }
   int num_workers() const { return started_; }
 
  private:
+  // Launches waiting workers while the concurrency limit allows.
+  void LaunchWaiting();
+
   const NodeId node_;
   Launcher launcher_;
   const Options options_;
@@ -69,7 +81,10 @@ class WorkerPool {
   std::map<WorkerId, Address> ready_;
   // Workers started and not yet registered.
   std::set<WorkerId> starting_ids_;
+  // Of those, the ones waiting to be launched, in order.
+  std::deque<WorkerId> waiting_;
   int starting_ = 0;
+  int launching_ = 0;
   int started_ = 0;
   uint32_t next_local_id_ = 1;
 };

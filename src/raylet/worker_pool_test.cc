@@ -48,6 +48,29 @@ TEST_F(WorkerPoolTest, StartWorkersStopsAtMaxWorkers) {
   EXPECT_EQ(pool.num_idle(), 3);
 }
 
+TEST_F(WorkerPoolTest, ConcurrentStartsAreBoundedAndTheRestWaitTheirTurn) {
+  WorkerPool pool(kNode, [this](WorkerId id) { launched_.push_back(id); },
+                  {.max_workers = 8, .max_concurrent_starts = 2});
+  pool.StartWorkers(5);
+  ASSERT_EQ(launched_.size(), 2u);
+  EXPECT_EQ(pool.num_starting(), 5);  // the raylet asks for no more
+  EXPECT_EQ(pool.num_launching(), 2);
+  ASSERT_TRUE(pool.OnWorkerReady(launched_[0], "w1"));
+  ASSERT_EQ(launched_.size(), 3u);  // a ready worker frees a turn
+  EXPECT_EQ(launched_[2], MakeWorkerId(kNode, 3));
+  pool.Remove(launched_[1]);  // so does one that died starting
+  ASSERT_EQ(launched_.size(), 4u);
+  EXPECT_EQ(pool.num_starting(), 3);
+  EXPECT_EQ(pool.num_launching(), 2);
+  ASSERT_TRUE(pool.OnWorkerReady(launched_[2], "w3"));
+  ASSERT_TRUE(pool.OnWorkerReady(launched_[3], "w4"));
+  ASSERT_EQ(launched_.size(), 5u);
+  ASSERT_TRUE(pool.OnWorkerReady(launched_[4], "w5"));
+  EXPECT_EQ(pool.num_starting(), 0);
+  EXPECT_EQ(pool.num_launching(), 0);
+  EXPECT_EQ(pool.num_idle(), 4);
+}
+
 TEST_F(WorkerPoolTest, WorkerIdsCarryTheNodeAndCountFromOne) {
   WorkerPool pool = MakePool(/*max_workers=*/8);
   pool.StartWorkers(3);

@@ -40,6 +40,7 @@ class SharedStoreClient final : public StoreClient {
 
   absl::Status PutPrimary(ObjectId id, StoredObject object) override;
   std::optional<StoredObject> Get(ObjectId id) override;
+  bool blocks() const override { return true; }
 
  private:
   template <typename Method>
