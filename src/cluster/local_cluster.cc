@@ -116,11 +116,8 @@ absl::Status LocalCluster::StartChild(Child& child) {
     absl::StatusOr<int> metrics_port = PickFreePort(kHost);
     if (!metrics_port.ok()) return metrics_port.status();
     const int http_port = child.index == 0 ? dashboard_port_ : *metrics_port;
+    // The head finds the driver's endpoint in the GCS's node table.
     argv.push_back(absl::StrCat("--dashboard_port=", http_port));
-    if (child.index == 0) {
-      argv.push_back(absl::StrCat("--driver_dashboard=", kHost, ":",
-                                  driver_dashboard_port_));
-    }
     std::cerr << "miniray local: " << child.name << " /metrics at http://"
               << kHost << ":" << http_port << "/metrics\n";
   }
@@ -144,7 +141,9 @@ absl::Status LocalCluster::StartDriverNode() {
   options.insecure_no_token = options_.insecure_no_token;
   options.seed = seed_;
   options.start_timeout = options_.start_timeout;
-  if (options_.dashboard_port >= 0) {
+  // A submitted job's tasks are always shown on the head's dashboard: the
+  // driver serves them (on a free port) and registers has_driver.
+  if (options_.dashboard_port >= 0 || !options_.join_gcs_address.empty()) {
     options.dashboard_port = driver_dashboard_port_;
     options.trace_driver = true;
   }
@@ -367,7 +366,7 @@ RunSummary LocalCluster::Run() {
     // the GCS tells them all in the same broadcast, once per heartbeat.
     absl::SleepFor(3 *
                    NodeOptionsFromScenario(scenario_, 0).gcs.heartbeat_period);
-    if (options_.dashboard_port >= 0) {
+    if (options_.dashboard_port >= 0 && !join) {
       std::cerr << "miniray local: dashboard at http://" << kHost << ":"
                 << dashboard_port_ << "/?token=" << token_ << "\n"
                 << "miniray local: the driver's tasks and /metrics at http://"

@@ -7,6 +7,7 @@
 #include "glog/logging.h"
 #include "src/cluster/gcs_query.h"
 #include "src/cluster/ports.h"
+#include "src/cluster/usage_sampler.h"
 
 namespace miniray {
 namespace {
@@ -62,6 +63,12 @@ absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
       WaitForGcs(*host->loop_, *host->redial_, host->options_.gcs_address,
                  host->options_.start_timeout);
   if (!gcs_up.ok()) return gcs_up;
+  // The HTTP port is registered with the raylet, so it is chosen first.
+  if (host->options_.dashboard_port == 0) {
+    absl::StatusOr<int> port = PickFreePort(host->options_.host);
+    if (!port.ok()) return port.status();
+    host->options_.dashboard_port = *port;
+  }
   if (absl::Status status = host->StartRaylet(); !status.ok()) return status;
   if (absl::Status status = host->StartDashboard(); !status.ok()) return status;
   return host;
@@ -86,6 +93,17 @@ absl::Status NodeHost::StartRaylet() {
   Raylet::Options raylet_options = options_.raylet;
   raylet_options.gcs_address = options_.gcs_address;
   raylet_options.on_declared_dead = options_.on_declared_dead;
+  // What the dashboard shows of this node (docs/observability.md).
+  if (options_.dashboard_port > 0) {
+    raylet_options.http_address =
+        absl::StrCat(options_.host, ":", options_.dashboard_port);
+  }
+  raylet_options.is_head = options_.run_gcs;
+  raylet_options.has_driver = options_.trace_driver;
+  auto sampler = std::make_shared<UsageSampler>();
+  raylet_options.sample_usage = [sampler](rpc::NodeUsage* usage) {
+    sampler->Sample(usage);
+  };
   auto registered = std::make_shared<absl::Notification>();
   absl::Status status = absl::UnknownError("not started");
   for (int attempt = 0; attempt < kBindAttemptsMax && !status.ok(); ++attempt) {

@@ -80,11 +80,14 @@ class NodeHost {
     std::function<void()> on_declared_dead;
     // --- Dashboard (src/dashboard/, docs/observability.md) ---
     // The HTTP port for /metrics (and, with the GCS, the dashboard); 0
-    // picks a free one, -1 runs no HTTP server.
+    // picks a free one, -1 runs no HTTP server. Registered with the GCS
+    // (NodeInfo.http_address), as is the node's CPU/memory use.
     int dashboard_port = -1;
-    // host:port of the driver's HTTP server, which knows the tasks.
+    // host:port of the driver's HTTP server, which knows the tasks; "" (on
+    // the head): the latest live node that registered has_driver.
     std::string dashboard_tasks_from;
-    // The driver records the tasks it owns in this host's trace.
+    // The driver records the tasks it owns in this host's trace, and this
+    // node registers has_driver (its HTTP server serves them).
     bool trace_driver = false;
   };
 

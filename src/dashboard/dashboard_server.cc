@@ -21,6 +21,8 @@ constexpr char kUnauthorized[] =
     "header \"Authorization: Bearer <token>\", the cookie miniray_token, or "
     "once as /?token=<token> (miniray local prints the URL with the token).\n";
 constexpr int kProxyTimeoutSeconds = 3;
+// How many live drivers the head asks for tasks, newest first.
+constexpr size_t kDriversTriedMax = 3;
 
 std::string DotOf(const DashboardSources& sources) {
   if (sources.trace == nullptr) return "";
@@ -146,35 +148,60 @@ void DashboardServer::AddRoutes() {
       });
 }
 
+std::vector<std::string> DashboardServer::TasksSources() {
+  if (!options_.tasks_from.empty()) return {options_.tasks_from};
+  std::vector<std::string> addresses;
+  if (sources_.gcs == nullptr || sources_.trace != nullptr) return addresses;
+  loop_.RunAndWait([&] {
+    // Node ids grow with registration: the last match is the latest driver.
+    const std::vector<rpc::NodeInfo>& nodes = sources_.gcs->nodes();
+    for (auto node = nodes.rbegin(); node != nodes.rend(); ++node) {
+      if (node->alive() && node->has_driver() &&
+          !node->http_address().empty() &&
+          addresses.size() < kDriversTriedMax) {
+        addresses.push_back(node->http_address());
+      }
+    }
+  });
+  return addresses;
+}
+
 void DashboardServer::ServeTaskView(
     const std::string& path, httplib::Response& response,
     const std::function<void(httplib::Response&)>& local) {
-  if (options_.tasks_from.empty()) {
+  const std::vector<std::string> drivers = TasksSources();
+  if (drivers.empty()) {
     local(response);
     return;
   }
-  std::pair<std::string, std::string> host_port =
-      absl::StrSplit(options_.tasks_from, absl::MaxSplits(':', 1));
-  int port = 0;
-  if (!absl::SimpleAtoi(host_port.second, &port)) port = 0;
-  httplib::Client client(host_port.first, port);
-  client.set_connection_timeout(kProxyTimeoutSeconds, 0);
-  client.set_read_timeout(kProxyTimeoutSeconds * 4, 0);
-  httplib::Result result =
-      client.Get(path.c_str(), {{"Authorization", "Bearer " + options_.token}});
-  if (!result) {
-    response.status = 503;
-    response.set_content(
-        absl::StrCat("503: tasks are known to the driver, whose dashboard "
-                     "endpoint at ",
-                     options_.tasks_from, " does not answer (",
-                     httplib::to_string(result.error()), ")\n"),
-        "text/plain");
-    return;
+  // A driver that just ended stays "alive" until the GCS misses its
+  // heartbeats: the next latest one is asked then.
+  std::string errors;
+  for (const std::string& driver : drivers) {
+    std::pair<std::string, std::string> host_port =
+        absl::StrSplit(driver, absl::MaxSplits(':', 1));
+    int port = 0;
+    if (!absl::SimpleAtoi(host_port.second, &port)) port = 0;
+    httplib::Client client(host_port.first, port);
+    client.set_connection_timeout(kProxyTimeoutSeconds, 0);
+    client.set_read_timeout(kProxyTimeoutSeconds * 4, 0);
+    httplib::Result result = client.Get(
+        path.c_str(), {{"Authorization", "Bearer " + options_.token}});
+    if (result) {
+      response.status = result->status;
+      response.set_content(result->body,
+                           result->get_header_value("Content-Type").c_str());
+      return;
+    }
+    absl::StrAppend(&errors, errors.empty() ? "" : ", ", driver, " (",
+                    httplib::to_string(result.error()), ")");
   }
-  response.status = result->status;
-  response.set_content(result->body,
-                       result->get_header_value("Content-Type").c_str());
+  response.status = 503;
+  response.set_content(
+      absl::StrCat("503: tasks are known to the driver, whose dashboard "
+                   "endpoint does not answer: ",
+                   errors, "\n"),
+      "text/plain");
 }
 
 void DashboardServer::ServeGraph(httplib::Response& response) {

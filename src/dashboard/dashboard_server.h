@@ -13,9 +13,12 @@
 //   /api/tasks        TasksJson        /api/graph.svg   `dot -Tsvg` of
 //   ExportDot /api/timeline.json  ExportTimeline (Chrome trace JSON) /metrics
 //   MetricsText
-// With `tasks_from` set (the head of `miniray local`, whose tasks are known
-// to the driver's process), /api/tasks, /api/graph.svg, /api/timeline.json
-// are fetched from that server; /metrics then also appends its metrics.
+// Tasks are known to the driver's process, not to the head: with
+// `tasks_from` set, or else on the head (sources.gcs set, no trace) when a
+// live node registered has_driver with an HTTP address (the latest such),
+// /api/tasks, /api/graph.svg and /api/timeline.json are fetched from that
+// server (the next latest if it does not answer). Without either, they are
+// served from sources.trace (or empty).
 //
 // Threading: handlers run on httplib's threads and never touch components:
 // they read through `sources` only inside EventLoop::RunAndWait. Destroy
@@ -27,6 +30,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "src/dashboard/views.h"
@@ -48,8 +52,9 @@ class DashboardServer {
     int port = 8265;
     // The cluster token. Empty: every request is refused.
     std::string token;
-    // host:port of another DashboardServer to take task views from; "" to
-    // serve this process's own trace.
+    // host:port of another DashboardServer to take task views from; "":
+    // the latest live driver the GCS knows of (on the head), else this
+    // process's own trace.
     std::string tasks_from;
   };
 
@@ -71,7 +76,11 @@ class DashboardServer {
   bool Authorize(const httplib::Request& request, httplib::Response& response);
   // Runs `view(sources_)` on the loop; "" if the loop has stopped.
   std::string OnLoop(std::string (*view)(const DashboardSources&));
-  // Serves `path` from options_.tasks_from if set, else via `local`.
+  // Where task views come from (see above), to be tried in order; none:
+  // this process.
+  std::vector<std::string> TasksSources();
+  // Serves `path` from the first of TasksSources() that answers, else
+  // (none) via `local`.
   void ServeTaskView(const std::string& path, httplib::Response& response,
                      const std::function<void(httplib::Response&)>& local);
   void ServeGraph(httplib::Response& response);

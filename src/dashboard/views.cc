@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -25,10 +26,64 @@ double HeartbeatAgeSeconds(const DashboardSources& s, uint32_t node) {
   return absl::ToDoubleSeconds(s.clock->Now() - s.gcs->last_heartbeat(node));
 }
 
-// This process's raylet's store use, for its own node; -1 for others.
-int64_t StoreUsedBytes(const DashboardSources& s, uint32_t node) {
-  if (s.raylet == nullptr || s.raylet->node_id() != node) return -1;
-  return s.raylet->store().stats().used_bytes;
+// A node's store use: this process's raylet's now for its own node, else
+// what the node's last heartbeat said; -1 if neither is known.
+int64_t StoreUsedBytes(const DashboardSources& s, const rpc::NodeInfo& node) {
+  if (s.raylet != nullptr && s.raylet->node_id() == node.node_id()) {
+    return s.raylet->store().stats().used_bytes;
+  }
+  return node.has_usage() ? node.usage().object_store_used_bytes() : -1;
+}
+
+// The CPU and memory fields of a node's JSON (-1: not reported).
+std::string UsageJson(const rpc::NodeInfo& node) {
+  const bool known = node.has_usage();
+  const rpc::NodeUsage& u = node.usage();
+  return absl::StrFormat(
+      ",\"cpu_percent\":%.1f,\"rss_bytes\":%d,\"host_cpu_percent\":%.1f,"
+      "\"host_memory_total_bytes\":%d,\"host_memory_available_bytes\":%d,"
+      "\"http_address\":%s",
+      known ? u.process_cpu_percent() : -1, known ? u.process_rss_bytes() : -1,
+      known ? u.host_cpu_percent() : -1,
+      known ? u.host_memory_total_bytes() : -1,
+      known ? u.host_memory_available_bytes() : -1,
+      JsonQuote(node.http_address()));
+}
+
+// What the nodes' heartbeats report (real runtime only; docs/observability.md).
+void AddUsageMetrics(const DashboardSources& s, PrometheusText& text) {
+  using Field = double (*)(const rpc::NodeUsage&);
+  const std::tuple<const char*, const char*, Field> gauges[] = {
+      {"miniray_node_cpu_percent",
+       "CPU use of the node's process (100 = one core), last heartbeat.",
+       [](const rpc::NodeUsage& u) { return u.process_cpu_percent(); }},
+      {"miniray_node_rss_bytes", "Resident memory of the node's process.",
+       [](const rpc::NodeUsage& u) { return 1.0 * u.process_rss_bytes(); }},
+      {"miniray_node_host_cpu_percent",
+       "CPU use of the node's host, all cores (100 = all busy).",
+       [](const rpc::NodeUsage& u) { return u.host_cpu_percent(); }},
+      {"miniray_node_host_memory_total_bytes", "The node's host's memory.",
+       [](const rpc::NodeUsage& u) {
+         return 1.0 * u.host_memory_total_bytes();
+       }},
+      {"miniray_node_host_memory_available_bytes",
+       "The node's host's available memory (MemAvailable).",
+       [](const rpc::NodeUsage& u) {
+         return 1.0 * u.host_memory_available_bytes();
+       }},
+      {"miniray_node_object_store_used_bytes",
+       "Bytes used in the node's object store, last heartbeat.",
+       [](const rpc::NodeUsage& u) {
+         return 1.0 * u.object_store_used_bytes();
+       }},
+  };
+  for (const auto& [name, help, field] : gauges) {
+    for (const rpc::NodeInfo& node : s.gcs->nodes()) {
+      if (!node.alive() || !node.has_usage()) continue;
+      text.Add(name, "gauge", help, {{"node", node.name()}},
+               field(node.usage()));
+    }
+  }
 }
 
 const char* StateName(TaskState state) {
@@ -180,12 +235,12 @@ std::string NodesJson(const DashboardSources& s) {
           &out,
           "%s{\"id\":%d,\"name\":%s,\"address\":%s,\"alive\":%s,"
           "\"heartbeat_age_s\":%.3f,\"total\":%s,\"available\":%s,"
-          "\"store_capacity_bytes\":%d,\"store_used_bytes\":%d}",
+          "\"store_capacity_bytes\":%d,\"store_used_bytes\":%d%s}",
           first ? "" : ",", node.node_id(), JsonQuote(node.name()),
           JsonQuote(node.raylet_address()), node.alive() ? "true" : "false",
           HeartbeatAgeSeconds(s, node.node_id()), ResourcesJson(node.total()),
           ResourcesJson(node.available()), node.object_store_capacity(),
-          StoreUsedBytes(s, node.node_id()));
+          StoreUsedBytes(s, node), UsageJson(node));
       first = false;
     }
   }
@@ -275,7 +330,10 @@ std::string MetricsText(const DashboardSources& s) {
              "Objects sealed in this node's object store.", node,
              stats.num_objects);
   }
-  if (s.gcs != nullptr) AddNodeMetrics(s, text);
+  if (s.gcs != nullptr) {
+    AddNodeMetrics(s, text);
+    AddUsageMetrics(s, text);
+  }
   return text.str();
 }
 

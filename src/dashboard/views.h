@@ -38,7 +38,9 @@ struct DashboardSources {
 };
 
 // {"nodes":[{"id","name","address","alive","heartbeat_age_s","total":{..},
-//  "available":{..},"store_capacity_bytes","store_used_bytes"(-1: unknown)}]}
+//  "available":{..},"store_capacity_bytes","store_used_bytes","cpu_percent",
+//  "rss_bytes","host_cpu_percent","host_memory_total_bytes",
+//  "host_memory_available_bytes" (-1: unknown),"http_address"}]}
 std::string NodesJson(const DashboardSources& sources);
 // {"actors":[{"id","class","name","state","node","address","restarts",
 //  "death"}]}
