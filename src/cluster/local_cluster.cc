@@ -147,6 +147,7 @@ absl::Status LocalCluster::StartDriverNode() {
     options.dashboard_port = driver_dashboard_port_;
     options.trace_driver = true;
   }
+  if (options_.on_driver_trace) options.trace_driver = true;
   absl::StatusOr<std::unique_ptr<NodeHost>> host = NodeHost::Start(options);
   if (!host.ok()) return host.status();
   driver_host_ = std::move(*host);
@@ -242,6 +243,30 @@ void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
     child.pid = 0;
   }
   fault_log_.push_back(absl::StrCat(absl::FormatDuration(now), ": ", what));
+  const std::string kind = fault.restart ? "node_back" : "kill_node";
+  WithDriverTrace([&](TraceRecorder& trace) {
+    trace.FaultInjected(child.name, kind, absl::Now());
+  });
+}
+
+void LocalCluster::WithDriverTrace(
+    const std::function<void(TraceRecorder&)>& fn) {
+  TraceRecorder* trace = driver_host_->driver_trace();
+  if (trace == nullptr) return;
+  driver_host_->WithRaylet([&](const Raylet& raylet) {
+    // The trace knows node ids; the driver's raylet's view has the names.
+    for (const NodeView& node : raylet.view().nodes()) {
+      if (node.id != kNoNode) trace->SetNodeName(node.id, node.name);
+    }
+    fn(*trace);
+  });
+}
+
+void LocalCluster::HandOverDriverTrace(const RunSummary& summary) {
+  if (!options_.on_driver_trace) return;
+  TraceRecorder copy;
+  WithDriverTrace([&](TraceRecorder& trace) { copy = trace; });
+  options_.on_driver_trace(summary, copy);
 }
 
 void LocalCluster::ReportUnexpectedExits() {
@@ -273,13 +298,24 @@ void LocalCluster::RunProgram(RunSummary& summary) {
   auto run = std::make_shared<ProgramRun>();
   run->context = ProgramContext{&scenario_.program(), seed_};
   const absl::Time started = absl::Now();
-  (*driver)->Spawn([run, program] {
+  TraceRecorder* trace = driver_host_->driver_trace();
+  (*driver)->Spawn([run, program, trace] {
+    // The trace's origin; its clock is the host's RealClock, absl::Now().
+    if (trace != nullptr) {
+      trace->Record({.time = absl::Now(),
+                     .type = TraceEventType::kProgramStarted});
+    }
     try {
       run->result = (*program)(run->context);
     } catch (const RayError& e) {
       run->error = e.what();
     } catch (const std::exception& e) {
       run->error = absl::StrCat("the program failed: ", e.what());
+    }
+    if (trace != nullptr) {
+      trace->Record({.time = absl::Now(),
+                     .type = TraceEventType::kProgramFinished,
+                     .detail = run->error});
     }
     run->done.Notify();
   });
@@ -375,6 +411,7 @@ RunSummary LocalCluster::Run() {
     RunProgram(summary);
     summary.metrics = driver_host_->metrics();
     summary.faults = fault_log_;
+    HandOverDriverTrace(summary);
     if (options_.on_program_done) options_.on_program_done(summary);
     if (options_.keep_alive) {
       std::cerr << "miniray local: the program ended; the cluster stays up "

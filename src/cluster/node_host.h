@@ -118,6 +118,11 @@ class NodeHost {
   bool WithRaylet(const std::function<void(const Raylet&)>& fn);
   // The HTTP server, or null if options.dashboard_port was -1.
   const DashboardServer* dashboard() const { return dashboard_.get(); }
+  // The driver's owner-side trace, or null without options.trace_driver.
+  // Touched on the loop only.
+  TraceRecorder* driver_trace() {
+    return options_.trace_driver ? &trace_ : nullptr;
+  }
 
  private:
   explicit NodeHost(Options options);
