@@ -133,6 +133,29 @@ done
 [ -n "$seen" ] || fail "the head's /api/tasks never showed the job's unfinished tasks: ${tasks:-}"
 wait $job || fail "submit slow_tasks: $(cat "$out" "$err")"
 
+# Tasks submitted by tasks (fib's recursion, owned by workers) reach the
+# GCS's task table too, and stay there after the job ended: all 177 Fib
+# tasks finished, 176 of them with a parent task. Workers report once a
+# second: polled with a deadline.
+got=$(MINIRAY_TOKEN=$token "$miniray" submit --address="$address" \
+  scenarios/fib.textproto --json 2>"$err")
+grep -q '"result": "55"' <<<"$got" || fail "submit fib: $got; stderr: $(cat "$err")"
+deadline=$((SECONDS + 20))
+nested=""
+until [ -n "$nested" ] || [ $SECONDS -ge $deadline ]; do
+  tasks=$(curl -s "${auth[@]}" "$dashboard/api/tasks")
+  nested=$(python3 - "$tasks" <<'PY'
+import json, sys
+fib = [t for t in json.loads(sys.argv[1])["tasks"] if t["name"] == "Fib"]
+done = [t for t in fib if t["state"] == "finished"]
+if len(done) == 177 and sum(1 for t in done if t["parent"]) == 176:
+    print("yes")
+PY
+)
+  [ -n "$nested" ] || sleep 0.2
+done
+[ -n "$nested" ] || fail "the head's /api/tasks lacks fib's nested tasks: ${tasks:0:400}"
+
 # A wrong token is refused, clearly, and leaves no process.
 "$miniray" start --address="$address" --token=wrong --cluster="$marker-bad" \
   >"$out" 2>"$err"

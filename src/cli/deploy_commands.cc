@@ -273,11 +273,11 @@ std::string StatusTable(const std::vector<rpc::NodeInfo>& nodes) {
   for (const rpc::NodeInfo& node : nodes) {
     alive += node.alive() ? 1 : 0;
     const bool http = !node.http_address().empty();
-    rows.push_back({node.name(), node.raylet_address(),
-                    node.alive() ? "alive" : "dead",
-                    ResourceSet::FromProto(node.total()).ToString(),
-                    ResourceSet::FromProto(node.available()).ToString(),
-                    http ? absl::StrCat(node.http_address(), "/metrics") : "-"});
+    rows.push_back(
+        {node.name(), node.raylet_address(), node.alive() ? "alive" : "dead",
+         ResourceSet::FromProto(node.total()).ToString(),
+         ResourceSet::FromProto(node.available()).ToString(),
+         http ? absl::StrCat(node.http_address(), "/metrics") : "-"});
     if (node.alive() && node.is_head() && http) {
       dashboard = absl::StrCat("Dashboard: http://", node.http_address(),
                                "/ (with the cluster token: /?token=TOKEN)\n");

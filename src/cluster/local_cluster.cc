@@ -302,8 +302,8 @@ void LocalCluster::RunProgram(RunSummary& summary) {
   (*driver)->Spawn([run, program, trace] {
     // The trace's origin; its clock is the host's RealClock, absl::Now().
     if (trace != nullptr) {
-      trace->Record({.time = absl::Now(),
-                     .type = TraceEventType::kProgramStarted});
+      trace->Record(
+          {.time = absl::Now(), .type = TraceEventType::kProgramStarted});
     }
     try {
       run->result = (*program)(run->context);
@@ -409,6 +409,8 @@ RunSummary LocalCluster::Run() {
                 << kHost << ":" << driver_dashboard_port_ << "/metrics\n";
     }
     RunProgram(summary);
+    // The tasks' last states, before this process (a `submit`) goes.
+    driver_host_->FlushTaskEvents(absl::Seconds(2));
     summary.metrics = driver_host_->metrics();
     summary.faults = fault_log_;
     HandOverDriverTrace(summary);

@@ -41,6 +41,7 @@ NodeHost::~NodeHost() {
   loop_->Stop();
   driver_.reset();
   workers_.clear();
+  task_events_.reset();
   raylet_.reset();
   gcs_.reset();
   redial_.reset();
@@ -115,6 +116,11 @@ absl::Status NodeHost::StartRaylet() {
     }
     raylet_address_ = absl::StrCat(options_.host, ":", port);
     loop_->RunAndWait([&] {
+      // Before the raylet: it launches workers once registered.
+      task_events_ = std::make_unique<TaskEventReporter>(
+          *clock_, *redial_,
+          TaskEventReporter::Options{.gcs_address = options_.gcs_address,
+                                     .from_address = raylet_address_});
       raylet_ = std::make_unique<Raylet>(
           *clock_, *redial_, *rng_, metrics_, raylet_address_,
           [this](WorkerId id) { LaunchWorker(id); }, raylet_options);
@@ -122,6 +128,7 @@ absl::Status NodeHost::StartRaylet() {
         node_id_ = id;
         registered->Notify();
       });
+      if (status.ok()) task_events_->Start();
       if (!status.ok()) raylet_.reset();
     });
     // A port given on the command line is not ours to change.
@@ -156,9 +163,11 @@ void NodeHost::LaunchWorker(WorkerId id) {
     options.raylet_address = raylet_->address();
     options.gcs_address = options_.gcs_address;
     options.max_inline_bytes = options_.max_inline_bytes;
+    // Each worker reports the tasks it owns (nested ones) to the GCS.
+    options.trace_as_owner = true;
     auto worker = std::make_unique<CoreWorker>(
         CoreWorkerRuntime{*clock_, *redial_, *executor_, raylet_->store(),
-                          metrics_, nullptr},
+                          metrics_, task_events_->NewOwnerTrace()},
         options);
     if (worker->Start().ok()) {
       workers_.push_back(std::move(worker));
@@ -189,6 +198,7 @@ absl::StatusOr<CoreWorker*> NodeHost::StartDriver(CoreWorker::Options options) {
           options);
       status = driver_->Start();
       if (!status.ok()) driver_.reset();
+      if (status.ok() && options_.trace_driver) task_events_->Watch(&trace_);
     });
   }
   if (!status.ok()) return status;
@@ -199,6 +209,13 @@ Metrics NodeHost::metrics() {
   Metrics copy;
   loop_->RunAndWait([&] { copy = metrics_; });
   return copy;
+}
+
+void NodeHost::FlushTaskEvents(absl::Duration timeout) {
+  auto flushed = std::make_shared<absl::Notification>();
+  loop_->RunAndWait(
+      [&] { task_events_->Flush([flushed] { flushed->Notify(); }); });
+  flushed->WaitForNotificationWithTimeout(timeout);
 }
 
 bool NodeHost::WithRaylet(const std::function<void(const Raylet&)>& fn) {

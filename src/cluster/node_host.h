@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "src/cluster/task_event_reporter.h"
 #include "src/common/metrics.h"
 #include "src/core_worker/core_worker.h"
 #include "src/dashboard/dashboard_server.h"
@@ -107,6 +108,9 @@ class NodeHost {
 
   // A copy of this process's counters (taken on the loop).
   Metrics metrics();
+  // Sends the task snapshots not yet sent to the GCS now, and waits for the
+  // reply, at most `timeout` (a driver's process, before it exits).
+  void FlushTaskEvents(absl::Duration timeout);
 
   NodeId node_id() const { return node_id_; }
   const Address& raylet_address() const { return raylet_address_; }
@@ -145,6 +149,9 @@ class NodeHost {
   std::unique_ptr<Rng> rng_;
   Metrics metrics_;  // touched on the loop only
   std::unique_ptr<GcsServer> gcs_;
+  // The owners' task snapshots for the GCS (every worker's, the driver's
+  // with trace_driver); outlives the core workers, whose traces it holds.
+  std::unique_ptr<TaskEventReporter> task_events_;
   std::unique_ptr<Raylet> raylet_;
   std::vector<std::unique_ptr<CoreWorker>> workers_;
   std::unique_ptr<CoreWorker> driver_;

@@ -111,8 +111,8 @@ void UsageSampler::Sample(rpc::NodeUsage* usage) {
     const std::optional<HostCpuTicks> host =
         ParseHostCpuTicks(ReadFile("/proc/stat"));
     if (host && last_host_ && host->total > last_host_->total) {
-      const double busy = (host->total - last_host_->total) -
-                          (host->idle - last_host_->idle);
+      const double busy =
+          (host->total - last_host_->total) - (host->idle - last_host_->idle);
       host_cpu_percent_ = 100.0 * busy / (host->total - last_host_->total);
     }
     last_host_ = host;

@@ -30,6 +30,13 @@ std::string DotOf(const DashboardSources& sources) {
                    DotOptions{.legend = false, .max_tasks = 500});
 }
 
+// The tasks in the GCS's table ("0" when this process has no GCS, or a
+// trace of its own, which it serves instead).
+std::string GcsTaskCount(const DashboardSources& sources) {
+  if (sources.gcs == nullptr || sources.trace != nullptr) return "0";
+  return std::to_string(sources.gcs->task_manager().size());
+}
+
 std::string TimelineOf(const DashboardSources& sources) {
   if (sources.trace == nullptr) return "{\"traceEvents\":[]}";
   return ExportTimeline(*sources.trace);
@@ -124,6 +131,12 @@ void DashboardServer::AddRoutes() {
   server_->Get("/api/actors", json(&ActorsJson));
   server_->Get("/api/tasks", [this](const httplib::Request&,
                                     httplib::Response& response) {
+    // The head's GCS knows every owner's tasks once they reported some;
+    // the driver's process knows its own before that.
+    if (OnLoop(&GcsTaskCount) != "0") {
+      response.set_content(OnLoop(&TasksJson), "application/json");
+      return;
+    }
     ServeTaskView("/api/tasks", response, [this](httplib::Response& r) {
       r.set_content(OnLoop(&TasksJson), "application/json");
     });

@@ -13,7 +13,10 @@
 //   /api/tasks        TasksJson        /api/graph.svg   `dot -Tsvg` of
 //   ExportDot /api/timeline.json  ExportTimeline (Chrome trace JSON) /metrics
 //   MetricsText
-// Tasks are known to the driver's process, not to the head: with
+// Tasks: on the head, once owners reported some to the GCS's task table
+// (src/gcs/task_manager.h), /api/tasks lists them all, nested ones too.
+// Before that, and for the graph and the timeline, tasks are known to the
+// driver's process: with
 // `tasks_from` set, or else on the head (sources.gcs set, no trace) when a
 // live node registered has_driver with an HTTP address (the latest such),
 // /api/tasks, /api/graph.svg and /api/timeline.json are fetched from that

@@ -33,7 +33,7 @@ input{padding:3px 6px;width:260px}.bar{background:#dde;height:8px;border-radius:
 <section><h2>Tasks</h2><div class="counts" id="counts"></div>
 <p><input id="filter" placeholder="filter: name, id, state, node"></p>
 <table id="tasks"><thead><tr><th>id</th><th>name</th><th>kind</th><th>state</th><th>node</th>
-<th>attempts</th><th>submitted (s)</th><th>started (s)</th><th>finished (s)</th><th>error</th></tr></thead><tbody></tbody></table></section>
+<th>attempts</th><th>submitted (s)</th><th>started (s)</th><th>finished (s)</th><th>submitted by</th><th>error</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Task graph</h2><div id="graph">no tasks yet</div></section>
 </main>
 <script>
@@ -63,9 +63,9 @@ function mem(n){
 let tasks=[],graphCount=-1;
 function drawTasks(){
   const f=$("#filter").value.toLowerCase();
-  rows("#tasks",tasks.filter(t=>!f||[t.id,t.name,t.state,t.node,t.kind].join(" ").toLowerCase().includes(f)).map(t=>
+  rows("#tasks",tasks.filter(t=>!f||[t.id,t.name,t.state,t.node,t.kind,t.parent].join(" ").toLowerCase().includes(f)).map(t=>
     `<tr><td>${esc(t.id)}</td><td>${esc(t.name)}</td><td>${esc(t.kind)}</td><td class="${esc(t.state)}">${esc(t.state)}</td>`+
-    `<td>${esc(t.node)}</td><td>${t.attempts}</td><td>${t.submitted_s??""}</td><td>${t.started_s??""}</td><td>${t.finished_s??""}</td><td>${esc(t.error)}</td></tr>`));
+    `<td>${esc(t.node)}</td><td>${t.attempts}</td><td>${t.submitted_s??""}</td><td>${t.started_s??""}</td><td>${t.finished_s??""}</td><td>${esc(t.parent||"driver")}</td><td>${esc(t.error)}</td></tr>`));
 }
 async function poll(){
   try{

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
+#include <map>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -178,6 +180,26 @@ void AddCounterMetrics(const Metrics& m, const PrometheusText::Labels& labels,
   }
 }
 
+// The GCS's task table: what owners reported, and what was lost on the way.
+void AddGcsTaskMetrics(const GcsTaskManager& tasks, PrometheusText& text) {
+  std::map<std::string, int64_t> by_state = {
+      {"pending", 0}, {"running", 0}, {"finished", 0}, {"failed", 0}};
+  for (const rpc::TaskEventProto* task : tasks.Tasks()) {
+    ++by_state[task->state()];
+  }
+  for (const auto& [state, count] : by_state) {
+    text.Add("miniray_gcs_tasks", "gauge",
+             "Tasks in the GCS's task table (every owner's), by state.",
+             {{"state", state}}, count);
+  }
+  text.Add("miniray_gcs_task_events_evicted_total", "counter",
+           "Tasks the GCS's bounded task table dropped, oldest first.", {},
+           tasks.evicted());
+  text.Add("miniray_gcs_task_events_dropped_total", "counter",
+           "Task snapshots owners could not send to the GCS.", {},
+           tasks.dropped_at_owners());
+}
+
 // Time from submission to the push to a worker, for tasks that started.
 void AddSchedulingLatency(const TraceRecorder& trace, PrometheusText& text) {
   constexpr double kBucketsSeconds[] = {0.001, 0.005, 0.01, 0.05, 0.1,
@@ -267,7 +289,50 @@ std::string ActorsJson(const DashboardSources& s) {
   return out + "]}";
 }
 
+// The tasks every owner reported to the GCS (real runtime; the head).
+std::string GcsTasksJson(const DashboardSources& s) {
+  const std::vector<const rpc::TaskEventProto*> tasks =
+      s.gcs->task_manager().Tasks();
+  std::map<std::string, int64_t> counts;
+  int64_t origin_us = std::numeric_limits<int64_t>::max();
+  for (const rpc::TaskEventProto* task : tasks) {
+    ++counts[task->state()];
+    if (task->attempts() > 1) ++counts["retried"];
+    origin_us = std::min(origin_us, task->submitted_unix_us());
+  }
+  auto seconds = [origin_us](int64_t us) {
+    return us == 0 ? std::string("null")
+                   : absl::StrFormat("%.3f", (us - origin_us) / 1e6);
+  };
+  std::string out = absl::StrFormat(
+      "{\"counts\":{\"pending\":%d,\"running\":%d,\"finished\":%d,"
+      "\"failed\":%d,\"retried\":%d},\"tasks\":[",
+      counts["pending"], counts["running"], counts["finished"],
+      counts["failed"], counts["retried"]);
+  const std::vector<rpc::NodeInfo>& nodes = s.gcs->nodes();
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const rpc::TaskEventProto& t = *tasks[i];
+    const bool named = t.has_node() && t.node_id() < nodes.size();
+    absl::StrAppendFormat(
+        &out,
+        "%s{\"id\":%s,\"name\":%s,\"kind\":%s,\"state\":%s,\"node\":%s,"
+        "\"attempts\":%d,\"error\":%s,\"submitted_s\":%s,\"started_s\":%s,"
+        "\"finished_s\":%s,\"parent\":%s}",
+        i == 0 ? "" : ",", JsonQuote(FromProto(t.task_id()).ToString()),
+        JsonQuote(t.name()), JsonQuote(t.kind()), JsonQuote(t.state()),
+        JsonQuote(named ? nodes[t.node_id()].name() : ""), t.attempts(),
+        JsonQuote(t.error()), seconds(t.submitted_unix_us()),
+        seconds(t.started_unix_us()), seconds(t.finished_unix_us()),
+        JsonQuote(t.has_parent() ? FromProto(t.parent()).ToString() : ""));
+  }
+  return out + "]}";
+}
+
 std::string TasksJson(const DashboardSources& s) {
+  if (s.trace == nullptr && s.gcs != nullptr &&
+      s.gcs->task_manager().size() > 0) {
+    return GcsTasksJson(s);
+  }
   if (s.trace == nullptr) {
     return "{\"counts\":{\"pending\":0,\"running\":0,\"finished\":0,"
            "\"failed\":0,\"retried\":0},\"tasks\":[]}";
@@ -291,14 +356,15 @@ std::string TasksJson(const DashboardSources& s) {
         &out,
         "%s{\"id\":%s,\"name\":%s,\"kind\":\"%s\",\"state\":\"%s\","
         "\"node\":%s,\"attempts\":%d,\"error\":%s,\"submitted_s\":%s,"
-        "\"started_s\":%s,\"finished_s\":%s}",
+        "\"started_s\":%s,\"finished_s\":%s,\"parent\":%s}",
         first ? "" : ",", JsonQuote(id.ToString()), JsonQuote(task.name),
         KindName(task.kind), StateName(task.state),
         JsonQuote(task.node == kNoNode ? "" : s.trace->NodeName(task.node)),
         task.attempts, JsonQuote(task.error),
         SecondsSince(origin, task.submitted),
         started ? SecondsSince(origin, task.started) : "null",
-        ended ? SecondsSince(origin, task.finished) : "null");
+        ended ? SecondsSince(origin, task.finished) : "null",
+        JsonQuote(task.parent ? task.parent->ToString() : ""));
     first = false;
   }
   return out + "]}";
@@ -333,6 +399,7 @@ std::string MetricsText(const DashboardSources& s) {
   if (s.gcs != nullptr) {
     AddNodeMetrics(s, text);
     AddUsageMetrics(s, text);
+    AddGcsTaskMetrics(s.gcs->task_manager(), text);
   }
   return text.str();
 }

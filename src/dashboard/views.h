@@ -47,7 +47,9 @@ std::string NodesJson(const DashboardSources& sources);
 std::string ActorsJson(const DashboardSources& sources);
 // {"counts":{"pending","running","finished","failed","retried"},
 //  "tasks":[{"id","name","kind","state","node","attempts","error",
-//  "submitted_s","started_s","finished_s"}]} (times since the first task).
+//  "submitted_s","started_s","finished_s","parent"}]} (times since the first
+// task). From the trace if there is one, else from the GCS's task table
+// (every owner's tasks; the head of a real cluster), else empty.
 std::string TasksJson(const DashboardSources& sources);
 // The Prometheus page (see docs/observability.md for the list).
 std::string MetricsText(const DashboardSources& sources);

@@ -11,7 +11,8 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
     : clock_(clock),
       endpoint_(transport, std::move(address)),
       options_(options),
-      actor_manager_(clock_, endpoint_) {
+      actor_manager_(clock_, endpoint_),
+      task_manager_(GcsTaskManager::Options{}) {
   endpoint_.Handle<RegisterNode>([this](auto request, auto respond) {
     HandleRegisterNode(std::move(request), std::move(respond));
   });
@@ -20,6 +21,10 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
   });
   endpoint_.Handle<GetAllNodes>([this](auto request, auto respond) {
     HandleGetAllNodes(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<AddTaskEvents>([this](auto request, auto respond) {
+    task_manager_.AddEvents(request);
+    respond(rpc::AddTaskEventsReply());
   });
   endpoint_.Handle<ReportWorkerFailure>([this](auto request, auto respond) {
     respond(rpc::ReportWorkerFailureReply());

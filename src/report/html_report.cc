@@ -108,10 +108,10 @@ void AppendUtilization(const RunReport& report,
   double cpus = 0;
   for (const ReportNode& node : report.nodes) cpus += node.cpus;
   absl::StrAppend(
-      html, UtilizationSvg(absl::StrCat("whole cluster (", CpuCount(cpus), ")"),
-                           ClusterUtilization(report.nodes, per_node),
-                           report.end_s, report.marks,
-                           {.real_time = report.real_time}));
+      html,
+      UtilizationSvg(absl::StrCat("whole cluster (", CpuCount(cpus), ")"),
+                     ClusterUtilization(report.nodes, per_node), report.end_s,
+                     report.marks, {.real_time = report.real_time}));
   absl::StrAppend(html, "<div class=\"grid\">\n");
   for (size_t n = 0; n < report.nodes.size(); ++n) {
     if (static_cast<int>(n) >= options.max_node_charts) {

@@ -141,9 +141,9 @@ RunReport MakeSimReport(const scenario::Scenario& scenario,
                         const SimReportOptions& options) {
   RunReport report = ReportFromTrace(trace, ScenarioNodes(scenario));
   report.real_time = options.real_cluster;
-  report.title =
-      absl::StrCat(options.real_cluster ? "miniray local run: " : "miniray run: ",
-                   summary.scenario, ", seed ", summary.seed);
+  report.title = absl::StrCat(
+      options.real_cluster ? "miniray local run: " : "miniray run: ",
+      summary.scenario, ", seed ", summary.seed);
   report.succeeded = summary.error.empty();
   report.outcome = report.succeeded ? summary.result : summary.error;
   for (auto& [key, value] : FlatJsonFields(SummaryToJson(summary))) {
