@@ -132,6 +132,7 @@ void GcsServer::CheckHealth() {
                               .node = id});
     }
     actor_manager_.OnNodeDied(id);
+    task_manager_.OnNodeDied(id);
     if (!is_dirty_[id]) {
       is_dirty_[id] = true;
       dirty_.push_back(id);

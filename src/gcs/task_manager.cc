@@ -25,6 +25,17 @@ void GcsTaskManager::AddEvents(const rpc::AddTaskEventsRequest& request) {
   DCHECK_EQ(order_.size(), tasks_.size());
 }
 
+void GcsTaskManager::OnNodeDied(NodeId node) {
+  for (auto& [id, task] : tasks_) {
+    if (NodeOfWorker(id.worker) != node || task.state() == "finished" ||
+        task.state() == "failed") {
+      continue;
+    }
+    task.set_state("failed");
+    task.set_error("OWNER_DIED: its owner's node died");
+  }
+}
+
 std::vector<const rpc::TaskEventProto*> GcsTaskManager::Tasks() const {
   std::vector<const rpc::TaskEventProto*> out;
   out.reserve(order_.size());

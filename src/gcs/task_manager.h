@@ -34,6 +34,10 @@ class GcsTaskManager {
   explicit GcsTaskManager(Options options);
 
   void AddEvents(const rpc::AddTaskEventsRequest& request);
+  // The node died, and the owners there with it: their tasks not yet ended
+  // will never be reported again, so they are marked failed (as Ray marks
+  // the tasks of a dead worker).
+  void OnNodeDied(NodeId node);
 
   // Every task kept, in the order they were first reported.
   std::vector<const rpc::TaskEventProto*> Tasks() const;

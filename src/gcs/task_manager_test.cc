@@ -1,6 +1,7 @@
 // Proves that the GCS's task table keeps the latest snapshot of each task in
 // first-reported order, evicts the oldest task beyond its bound (counting
-// evictions), and adds up the owners' dropped counts.
+// evictions), adds up the owners' dropped counts, and marks the unfinished
+// tasks of owners on a dead node failed.
 #include "src/gcs/task_manager.h"
 
 #include "gtest/gtest.h"
@@ -51,6 +52,21 @@ TEST(GcsTaskManagerTest, EvictsOldestBeyondBound) {
   EXPECT_EQ(tasks.Tasks()[0]->task_id().seq(), 3u);
   EXPECT_EQ(tasks.Tasks()[1]->state(), "finished");
   EXPECT_EQ(tasks.Tasks()[2]->task_id().seq(), 5u);
+}
+
+TEST(GcsTaskManagerTest, UnfinishedTasksOfOwnersOnADeadNodeFail) {
+  GcsTaskManager tasks({});
+  rpc::AddTaskEventsRequest request;
+  *request.add_events() = Event(1, "running");   // owner on node 1
+  *request.add_events() = Event(2, "finished");  // owner on node 1
+  rpc::TaskEventProto other = Event(3, "running");
+  *other.mutable_task_id() = ToProto(TaskId{MakeWorkerId(4, 2), 3});
+  *request.add_events() = other;
+  tasks.AddEvents(request);
+  tasks.OnNodeDied(1);
+  EXPECT_EQ(tasks.Tasks()[0]->state(), "failed");
+  EXPECT_EQ(tasks.Tasks()[1]->state(), "finished");
+  EXPECT_EQ(tasks.Tasks()[2]->state(), "running");
 }
 
 }  // namespace
