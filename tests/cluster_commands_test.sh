@@ -156,6 +156,24 @@ PY
 done
 [ -n "$nested" ] || fail "the head's /api/tasks lacks fib's nested tasks: ${tasks:0:400}"
 
+# A second head cannot take the dashboard's port (start fails, clearly); a
+# --no-token head's dashboard needs no token.
+port2=$((20000 + RANDOM % 39000))
+"$miniray" start --head --port="$port2" --node-ip-address=127.0.0.1 \
+  --no-token --dashboard-port="${dashboard##*:}" --cluster="$marker-taken" \
+  >"$out" 2>"$err" && fail "a second head took the dashboard port ${dashboard##*:}"
+grep -q "the dashboard cannot listen on 127.0.0.1:${dashboard##*:}" "$out" "$err" ||
+  fail "taken dashboard port: $(cat "$out" "$err")"
+# (Another GCS port: the failed head's process may still be closing its.)
+if "$miniray" start --head --port="$((port2 + 1))" --node-ip-address=127.0.0.1 \
+    --no-token --dashboard-port=0 --cluster="$marker-open" >"$out" 2>"$err"; then
+  open=$(sed -n 's|^Dashboard: \(http://[^/]*\)/$|\1|p' "$out")
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$open/api/nodes")
+  [ "$code" = 200 ] || fail "--no-token dashboard ($open) without token: HTTP $code, want 200"
+else
+  fail "start --head --no-token: $(cat "$out" "$err")"
+fi
+
 # A wrong token is refused, clearly, and leaves no process.
 "$miniray" start --address="$address" --token=wrong --cluster="$marker-bad" \
   >"$out" 2>"$err"
@@ -175,7 +193,7 @@ grep -q "cannot reach the head at 127.0.0.1:1" "$err" || fail "unreachable: $(ca
 
 # stop ends the three daemons (it waits for them) and says so.
 "$miniray" stop >"$out" 2>"$err" || fail "stop: $(cat "$out" "$err")"
-[ "$(grep -c '^miniray: stopped ' "$out")" = 3 ] || fail "stop said: $(cat "$out")"
+[ "$(grep -c '^miniray: stopped ' "$out")" = 4 ] || fail "stop said: $(cat "$out")"
 if pgrep -f -- "--cluster=$marker" >/dev/null; then
   fail "processes left after stop: $(pgrep -af -- "--cluster=$marker")"
 fi

@@ -279,8 +279,10 @@ std::string StatusTable(const std::vector<rpc::NodeInfo>& nodes) {
          ResourceSet::FromProto(node.available()).ToString(),
          http ? absl::StrCat(node.http_address(), "/metrics") : "-"});
     if (node.alive() && node.is_head() && http) {
-      dashboard = absl::StrCat("Dashboard: http://", node.http_address(),
-                               "/ (with the cluster token: /?token=TOKEN)\n");
+      dashboard = absl::StrCat(
+          "Dashboard: http://", node.http_address(), "/",
+          GivenToken().empty() ? "" : " (with the cluster token: /?token=TOKEN)",
+          "\n");
     }
   }
   std::vector<size_t> widths(rows[0].size(), 0);

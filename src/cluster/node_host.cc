@@ -243,6 +243,8 @@ absl::Status NodeHost::StartDashboard() {
           DashboardServer::Options{.host = options_.host,
                                    .port = options_.dashboard_port,
                                    .token = options_.token,
+                                   .insecure_no_token =
+                                       options_.insecure_no_token,
                                    .tasks_from = options_.dashboard_tasks_from});
   if (!server.ok()) return server.status();
   dashboard_ = std::move(*server);

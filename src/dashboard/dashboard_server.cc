@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -55,6 +57,12 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
     EventLoop& loop, DashboardSources sources, Options options) {
   std::unique_ptr<DashboardServer> server(
       new DashboardServer(loop, sources, std::move(options)));
+  // httplib's default also sets SO_REUSEPORT, with which a second process
+  // binds a port already taken and the kernel shares the requests out.
+  server->server_->set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server->AddRoutes();
   const std::string& host = server->options_.host;
   if (server->options_.port == 0) {
@@ -82,6 +90,7 @@ std::string DashboardServer::url() const {
 
 bool DashboardServer::Authorize(const httplib::Request& request,
                                 httplib::Response& response) {
+  if (options_.insecure_no_token) return true;
   if (request.path == "/" && request.has_param("token")) {
     if (DashboardTokenMatches(request.get_param_value("token"),
                               options_.token)) {

@@ -7,7 +7,8 @@
 //       DashboardServer::Start(loop, sources, options);
 //   std::cerr << "dashboard at " << (*server)->url() << "\n";
 //
-// Routes (all need the cluster token; see auth.h; 401 otherwise):
+// Routes (all need the cluster token, unless the cluster has none; see
+// auth.h; 401 otherwise):
 //   /                 the page (`/?token=T` sets the cookie and redirects)
 //   /api/nodes        NodesJson        /api/actors      ActorsJson
 //   /api/tasks        TasksJson        /api/graph.svg   `dot -Tsvg` of
@@ -53,8 +54,10 @@ class DashboardServer {
     std::string host = "127.0.0.1";
     // 0 picks a free port (see port()).
     int port = 8265;
-    // The cluster token. Empty: every request is refused.
+    // The cluster token. Empty: every request is refused, unless
+    // insecure_no_token (a `--no-token` cluster, loopback only).
     std::string token;
+    bool insecure_no_token = false;
     // host:port of another DashboardServer to take task views from; "":
     // the latest live driver the GCS knows of (on the head), else this
     // process's own trace.
