@@ -3,8 +3,11 @@
 # headless Chromium, with the token, the page lists every node of the
 # cluster, the actor, the program's tasks all finished, and the task graph as
 # an inline <svg>; that requests without the token get 401; that /metrics of
-# the head and of the driver parse as Prometheus text. Saves a screenshot to
-# $DASHBOARD_SCREENSHOT (default: the test's outputs dir).
+# the head and of the driver parse as Prometheus text. First, on a job of
+# 1.5 s tasks, that the head's /api/tasks shows tasks move while the job
+# runs: a task seen running is later seen finished, and the counts end with
+# all seven finished. Saves a screenshot to $DASHBOARD_SCREENSHOT (default:
+# the test's outputs dir).
 set -u
 miniray=${MINIRAY:-./miniray}
 scenario=${SCENARIO:-scenarios/parameter_server.textproto}
@@ -14,11 +17,53 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 work=$(mktemp -d)
+export HOME=${HOME:-$work}
+cluster=""
+trap 'kill -TERM $cluster 2>/dev/null; wait $cluster 2>/dev/null; rm -rf "$work"' EXIT
+
+# dashboard_of ERRFILE: the dashboard's URL with the token, once printed.
+dashboard_of() {
+  local deadline=$((SECONDS + 30))
+  until grep -q 'dashboard at http://' "$1" 2>/dev/null || [ $SECONDS -ge $deadline ]; do
+    kill -0 $cluster 2>/dev/null || break
+    sleep 0.05
+  done
+  grep -o 'http://[^ ]*?token=[0-9a-f]*' "$1" | head -1
+}
+
+# Tasks move: polled with deadlines, no sleeping to let them finish.
+"$miniray" local tests/testdata/slow_tasks.textproto --dashboard_port=0 \
+  --keep_alive >"$work/slow.out" 2>"$work/slow.err" &
+cluster=$!
+url=$(dashboard_of "$work/slow.err")
+[ -n "$url" ] || { echo "FAIL: slow_tasks: no dashboard URL:"; cat "$work/slow.err"; exit 1; }
+auth=(-H "Authorization: Bearer ${url##*token=}")
+base=${url%%/\?token=*}
+running=""
+deadline=$((SECONDS + 30))
+while [ -z "$running" ] && [ $SECONDS -lt $deadline ]; do
+  running=$(curl -s "${auth[@]}" "$base/api/tasks" |
+            grep -o '"id":"[^"]*","name":"slow","kind":"task","state":"running"' |
+            head -1 | cut -d'"' -f4)
+  sleep 0.05
+done
+[ -n "$running" ] || fail "slow_tasks: /api/tasks never showed a running task"
+finished=""
+deadline=$((SECONDS + 30))
+while [ -n "$running" ] && [ -z "$finished" ] && [ $SECONDS -lt $deadline ]; do
+  tasks=$(curl -s "${auth[@]}" "$base/api/tasks")
+  if grep -q "\"id\":\"$running\",[^}]*\"state\":\"finished\"" <<<"$tasks" &&
+     grep -q '"counts":{"pending":0,"running":0,"finished":7,' <<<"$tasks"; then
+    finished=yes
+  fi
+  sleep 0.05
+done
+[ -n "$finished" ] || fail "slow_tasks: task $running did not show finished, or not all 7 did: ${tasks:-}"
+kill -TERM $cluster; wait $cluster 2>/dev/null
+
 "$miniray" local "$scenario" --dashboard_port=0 --keep_alive \
   >"$work/out" 2>"$work/err" &
 cluster=$!
-export HOME=${HOME:-$work}
-trap 'kill -TERM $cluster 2>/dev/null; wait $cluster 2>/dev/null; rm -rf "$work"' EXIT
 
 # Wait for the program to end (the summary on stdout); the cluster stays up.
 for _ in $(seq 1 300); do

@@ -2,8 +2,9 @@
 # Proves that `miniray local` runs scenarios on a real cluster of processes
 # with the results `miniray sim` gets, that tasks run in worker processes
 # the nodes start, that a kill_node fault really kills the node's process and
-# the job still gets the right answer, and that no node or worker process
-# outlives a run: not after a normal end, not after SIGINT.
+# the job still gets the right answer (and that its --report page, drawn
+# from the driver's trace, shows the run and the kill), and that no node or
+# worker process outlives a run: not after a normal end, not after SIGINT.
 set -u
 miniray=${MINIRAY:-./miniray}
 failures=0
@@ -45,11 +46,22 @@ done
 # tasks were retried, and the estimate is the one the simulator gets.
 file=tests/testdata/local_kill_node.textproto
 want=$("$miniray" sim "$file" --json 2>/dev/null)
-out=$("$miniray" local "$file" --json 2>"$err")
+report=$(mktemp --suffix=.html)
+out=$("$miniray" local "$file" --json --report="$report" 2>"$err")
 status=$?
 if [ "$status" != 0 ]; then
   fail "local_kill_node: exit $status; out: $out; stderr: $(cat "$err")"
 fi
+[ -s "$report" ] || fail "local --report wrote nothing"
+grep -q '<h1>miniray local run: local_kill_node' "$report" || fail "report: no title"
+[ "$(grep -c '<svg' "$report")" -ge 2 ] || fail "report: no timeline and utilisation <svg>"
+grep -q 'class="note">at [0-9.]* s: worker-1: kill_node' "$report" ||
+  fail "report: the kill is not marked"
+grep -q 'wall-clock time since the program started' "$report" ||
+  fail "report: the timeline does not say its times are wall-clock"
+grep -q '<td class="key">tasks_retried</td><td class="value">[1-9]' "$report" ||
+  fail "report: the summary shows no retried task"
+rm -f "$report"
 [ "$(json_field result "$out")" = "$(json_field result "$want")" ] ||
   fail "local_kill_node: result $(json_field result "$out")"
 [ "$(json_field tasks_retried "$out")" -ge 1 ] 2>/dev/null ||

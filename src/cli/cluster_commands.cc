@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -16,12 +17,15 @@
 #include "src/cluster/scenario_options.h"
 #include "src/cluster/worker_host.h"
 #include "src/common/units.h"
+#include "src/report/html_report.h"
+#include "src/report/sim_report.h"
 #include "src/scenario/loader.h"
 #include "src/sim/run_summary.h"
 
 // Defined in main.cc.
 DECLARE_bool(json);
 DECLARE_uint64(seed);
+DECLARE_string(report);
 
 DEFINE_string(scenario, "", "node: the scenario file of the local cluster.");
 DEFINE_int32(node_index, 0, "node: which node of the scenario this is.");
@@ -78,6 +82,19 @@ std::string LocalSummaryText(const RunSummary& s) {
 
 namespace {
 
+// `local --report`: the page `sim --report` writes, from the driver's
+// owner-side trace, with wall-clock times. Says on stderr if it cannot.
+bool WriteLocalReport(const scenario::Scenario& scenario,
+                      const RunSummary& summary, const TraceRecorder& trace) {
+  const std::string html = RenderHtmlReport(
+      MakeSimReport(scenario, summary, trace, {.real_cluster = true}));
+  std::ofstream out(FLAGS_report, std::ios::binary);
+  out << html;
+  out.close();
+  if (!out) std::cerr << "miniray: cannot write " << FLAGS_report << "\n";
+  return static_cast<bool>(out);
+}
+
 int RunLocal(const std::string& path) {
   absl::StatusOr<scenario::Scenario> loaded = scenario::LoadScenarioFile(path);
   if (!loaded.ok()) {
@@ -90,15 +107,23 @@ int RunLocal(const std::string& path) {
                              : LocalSummaryText(summary))
               << std::flush;
   };
-  LocalCluster cluster(*loaded,
-                       LocalCluster::Options{.scenario_path = path,
-                                             .seed = FLAGS_seed,
-                                             .dashboard_port = FLAGS_dashboard_port,
-                                             .on_program_done = print,
-                                             .keep_alive = FLAGS_keep_alive});
+  LocalCluster::Options options{.scenario_path = path,
+                                .seed = FLAGS_seed,
+                                .dashboard_port = FLAGS_dashboard_port,
+                                .on_program_done = print,
+                                .keep_alive = FLAGS_keep_alive};
+  bool report_written = true;
+  if (!FLAGS_report.empty()) {
+    options.on_driver_trace = [&](const RunSummary& summary,
+                                  const TraceRecorder& trace) {
+      report_written = WriteLocalReport(*loaded, summary, trace);
+    };
+  }
+  LocalCluster cluster(*loaded, options);
   const RunSummary summary = cluster.Run();
   // Printed by on_program_done, unless the cluster never ran the program.
   if (summary.error.rfind("the cluster did not come up", 0) == 0) print(summary);
+  if (!report_written) return kExitBadInput;
   return ExitStatusFor(path, loaded->expect(), summary);
 }
 
@@ -198,7 +223,7 @@ int RunClusterCommand(int argc, char** argv) {
   if (command == "node" && argc == 2) return RunNode();
   if (command == "worker" && argc == 2) return RunWorker();
   std::cerr << "usage: miniray local FILE [--json] [--seed=N] "
-               "[--dashboard_port=P [--keep_alive]]\n";
+               "[--report=F.html] [--dashboard_port=P [--keep_alive]]\n";
   return kExitBadInput;
 }
 

@@ -31,6 +31,8 @@
 // Defined in main.cc.
 DECLARE_bool(json);
 DECLARE_uint64(seed);
+// Defined in cluster_commands.cc (`local`'s flag; here for `start --head`).
+DECLARE_int32(dashboard_port);
 
 DEFINE_bool(head, false, "start: start the head node (GCS + raylet).");
 DEFINE_int32(port, 6379, "start --head: the GCS's port.");
@@ -51,6 +53,10 @@ DEFINE_string(node_ip_address, "",
               "route to the head; for the head, on the default route).");
 DEFINE_string(node_name, "", "start: the node's name (default: made up).");
 DEFINE_int32(grace_seconds, 10, "stop: SIGTERM, then SIGKILL after this.");
+DEFINE_int32(metrics_port, 0,
+             "start (not --head): the node's HTTP port for /metrics; 0 picks "
+             "a free one (`status` shows it), -1: none. The head serves "
+             "/metrics on --dashboard-port (default 8265 with start --head).");
 
 namespace miniray {
 namespace {
@@ -59,6 +65,16 @@ constexpr int kExitFailed = 1;
 constexpr char kTokenVariable[] = "MINIRAY_TOKEN";
 // How long a joining node, `status` and `submit` wait for the head.
 constexpr absl::Duration kHeadTimeout = absl::Seconds(10);
+constexpr int kRayDashboardPort = 8265;
+
+// The head's dashboard port: --dashboard-port if given, else Ray's 8265;
+// another node's /metrics port: --metrics-port.
+int HttpPort() {
+  if (!FLAGS_head) return FLAGS_metrics_port;
+  return gflags::GetCommandLineFlagInfoOrDie("dashboard_port").is_default
+             ? kRayDashboardPort
+             : FLAGS_dashboard_port;
+}
 
 std::string RandomToken() {
   std::random_device device;  // the kernel's entropy
@@ -120,6 +136,7 @@ NodeHost::Options StartOptions(const std::string& ip, const std::string& name,
   options.insecure_no_token = FLAGS_no_token;
   options.seed = getpid();
   options.start_timeout = kHeadTimeout;
+  options.dashboard_port = std::max(-1, HttpPort());
   options.on_declared_dead = [name] {
     LOG(WARNING) << name << ": declared dead by the GCS; exiting";
     std::_Exit(kExitFailed);
@@ -178,6 +195,14 @@ int StartNode(NodeHost::Options options, const std::string& kind) {
       " (pid ", getpid(), "), raylet at ", (*host)->raylet_address(),
       ", GCS at ", (*host)->gcs_address(), "\n",
       FLAGS_block ? "" : absl::StrCat("  log: ", log_path, "\n"));
+  if (const DashboardServer* http = (*host)->dashboard(); http != nullptr) {
+    absl::StrAppend(&message, "  /metrics at ", http->url(), "metrics\n");
+    if (options.run_gcs) {
+      absl::StrAppend(&message, "Dashboard: ", http->url(),
+                      options.token.empty() ? "" : "?token=", options.token,
+                      "\n");
+    }
+  }
   if (options.run_gcs) {
     absl::StrAppend(&message,
                     options.token.empty()
@@ -242,14 +267,23 @@ int RunStart() {
 
 std::string StatusTable(const std::vector<rpc::NodeInfo>& nodes) {
   std::vector<std::vector<std::string>> rows = {
-      {"NAME", "ADDRESS", "STATE", "TOTAL", "AVAILABLE"}};
+      {"NAME", "ADDRESS", "STATE", "TOTAL", "AVAILABLE", "METRICS"}};
   int alive = 0;
+  std::string dashboard;
   for (const rpc::NodeInfo& node : nodes) {
     alive += node.alive() ? 1 : 0;
-    rows.push_back({node.name(), node.raylet_address(),
-                    node.alive() ? "alive" : "dead",
-                    ResourceSet::FromProto(node.total()).ToString(),
-                    ResourceSet::FromProto(node.available()).ToString()});
+    const bool http = !node.http_address().empty();
+    rows.push_back(
+        {node.name(), node.raylet_address(), node.alive() ? "alive" : "dead",
+         ResourceSet::FromProto(node.total()).ToString(),
+         ResourceSet::FromProto(node.available()).ToString(),
+         http ? absl::StrCat(node.http_address(), "/metrics") : "-"});
+    if (node.alive() && node.is_head() && http) {
+      dashboard = absl::StrCat(
+          "Dashboard: http://", node.http_address(), "/",
+          GivenToken().empty() ? "" : " (with the cluster token: /?token=TOKEN)",
+          "\n");
+    }
   }
   std::vector<size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows) {
@@ -267,7 +301,7 @@ std::string StatusTable(const std::vector<rpc::NodeInfo>& nodes) {
     line.erase(line.find_last_not_of(' ') + 1);
     absl::StrAppend(&text, line, "\n");
   }
-  return text;
+  return text + dashboard;
 }
 
 std::string StatusJson(const std::vector<rpc::NodeInfo>& nodes) {
@@ -277,11 +311,13 @@ std::string StatusJson(const std::vector<rpc::NodeInfo>& nodes) {
     absl::StrAppendFormat(
         &json,
         "%s{\"name\": \"%s\", \"address\": \"%s\", \"state\": \"%s\", "
-        "\"total\": \"%s\", \"available\": \"%s\"}",
+        "\"total\": \"%s\", \"available\": \"%s\", \"http\": \"%s\", "
+        "\"head\": %s}",
         i == 0 ? "" : ", ", node.name(), node.raylet_address(),
         node.alive() ? "alive" : "dead",
         ResourceSet::FromProto(node.total()).ToString(),
-        ResourceSet::FromProto(node.available()).ToString());
+        ResourceSet::FromProto(node.available()).ToString(),
+        node.http_address(), node.is_head() ? "true" : "false");
   }
   return json + "]";
 }
@@ -368,7 +404,8 @@ int RunDeployCommand(int argc, char** argv) {
   if (argc == 2 && command == "status") return RunStatus();
   if (argc == 2 && command == "stop") return RunStop();
   if (argc == 3 && command == "submit") return RunSubmit(argv[2]);
-  std::cerr << "usage: miniray start --head [--port=P] | --address=HEAD:PORT\n"
+  std::cerr << "usage: miniray start --head [--port=P] [--dashboard-port=P] "
+               "| --address=HEAD:PORT [--metrics-port=P]\n"
                "       miniray status --address=HEAD:PORT\n"
                "       miniray stop\n"
                "       miniray submit --address=HEAD:PORT FILE [--json]\n";

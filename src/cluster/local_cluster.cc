@@ -115,11 +115,8 @@ absl::Status LocalCluster::StartChild(Child& child) {
     absl::StatusOr<int> metrics_port = PickFreePort(kHost);
     if (!metrics_port.ok()) return metrics_port.status();
     const int http_port = child.index == 0 ? dashboard_port_ : *metrics_port;
+    // The head finds the driver's endpoint in the GCS's node table.
     argv.push_back(absl::StrCat("--dashboard_port=", http_port));
-    if (child.index == 0) {
-      argv.push_back(absl::StrCat("--driver_dashboard=", kHost, ":",
-                                  driver_dashboard_port_));
-    }
     std::cerr << "miniray local: " << child.name << " /metrics at http://"
               << kHost << ":" << http_port << "/metrics\n";
   }
@@ -144,10 +141,13 @@ absl::Status LocalCluster::StartDriverNode() {
   options.seed = seed_;
   options.start_timeout = options_.start_timeout;
   options.worker_command.push_back(absl::StrCat("--cluster=", marker_));
-  if (options_.dashboard_port >= 0) {
+  // A submitted job's tasks are always shown on the head's dashboard: the
+  // driver serves them (on a free port) and registers has_driver.
+  if (options_.dashboard_port >= 0 || !options_.join_gcs_address.empty()) {
     options.dashboard_port = driver_dashboard_port_;
     options.trace_driver = true;
   }
+  if (options_.on_driver_trace) options.trace_driver = true;
   absl::StatusOr<std::unique_ptr<NodeHost>> host = NodeHost::Start(options);
   if (!host.ok()) return host.status();
   driver_host_ = std::move(*host);
@@ -243,6 +243,30 @@ void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
     child.pid = 0;
   }
   fault_log_.push_back(absl::StrCat(absl::FormatDuration(now), ": ", what));
+  const std::string kind = fault.restart ? "node_back" : "kill_node";
+  WithDriverTrace([&](TraceRecorder& trace) {
+    trace.FaultInjected(child.name, kind, absl::Now());
+  });
+}
+
+void LocalCluster::WithDriverTrace(
+    const std::function<void(TraceRecorder&)>& fn) {
+  TraceRecorder* trace = driver_host_->driver_trace();
+  if (trace == nullptr) return;
+  driver_host_->WithRaylet([&](const Raylet& raylet) {
+    // The trace knows node ids; the driver's raylet's view has the names.
+    for (const NodeView& node : raylet.view().nodes()) {
+      if (node.id != kNoNode) trace->SetNodeName(node.id, node.name);
+    }
+    fn(*trace);
+  });
+}
+
+void LocalCluster::HandOverDriverTrace(const RunSummary& summary) {
+  if (!options_.on_driver_trace) return;
+  TraceRecorder copy;
+  WithDriverTrace([&](TraceRecorder& trace) { copy = trace; });
+  options_.on_driver_trace(summary, copy);
 }
 
 void LocalCluster::ReportUnexpectedExits() {
@@ -274,13 +298,24 @@ void LocalCluster::RunProgram(RunSummary& summary) {
   auto run = std::make_shared<ProgramRun>();
   run->context = ProgramContext{&scenario_.program(), seed_};
   const absl::Time started = absl::Now();
-  (*driver)->Spawn([run, program] {
+  TraceRecorder* trace = driver_host_->driver_trace();
+  (*driver)->Spawn([run, program, trace] {
+    // The trace's origin; its clock is the host's RealClock, absl::Now().
+    if (trace != nullptr) {
+      trace->Record(
+          {.time = absl::Now(), .type = TraceEventType::kProgramStarted});
+    }
     try {
       run->result = (*program)(run->context);
     } catch (const RayError& e) {
       run->error = e.what();
     } catch (const std::exception& e) {
       run->error = absl::StrCat("the program failed: ", e.what());
+    }
+    if (trace != nullptr) {
+      trace->Record({.time = absl::Now(),
+                     .type = TraceEventType::kProgramFinished,
+                     .detail = run->error});
     }
     run->done.Notify();
   });
@@ -367,15 +402,18 @@ RunSummary LocalCluster::Run() {
     // the GCS tells them all in the same broadcast, once per heartbeat.
     absl::SleepFor(3 *
                    NodeOptionsFromScenario(scenario_, 0).gcs.heartbeat_period);
-    if (options_.dashboard_port >= 0) {
+    if (options_.dashboard_port >= 0 && !join) {
       std::cerr << "miniray local: dashboard at http://" << kHost << ":"
                 << dashboard_port_ << "/?token=" << token_ << "\n"
                 << "miniray local: the driver's tasks and /metrics at http://"
                 << kHost << ":" << driver_dashboard_port_ << "/metrics\n";
     }
     RunProgram(summary);
+    // The tasks' last states, before this process (a `submit`) goes.
+    driver_host_->FlushTaskEvents(absl::Seconds(2));
     summary.metrics = driver_host_->metrics();
     summary.faults = fault_log_;
+    HandOverDriverTrace(summary);
     if (options_.on_program_done) options_.on_program_done(summary);
     if (options_.keep_alive) {
       std::cerr << "miniray local: the program ended; the cluster stays up "

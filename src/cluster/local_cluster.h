@@ -71,6 +71,12 @@ class LocalCluster {
     int dashboard_port = -1;
     // Runs when the program ended, before the cluster is torn down.
     std::function<void(const RunSummary&)> on_program_done;
+    // With it, the driver records the tasks it owns as their owner sees
+    // them (as with the dashboard), with the program's start and end and
+    // the faults applied; this runs with that trace (node names set) when
+    // the program ended, before on_program_done. For `local --report`.
+    std::function<void(const RunSummary&, const TraceRecorder&)>
+        on_driver_trace;
     // Then keeps the cluster up (for the dashboard) until SIGINT/SIGTERM.
     bool keep_alive = false;
   };
@@ -109,6 +115,11 @@ class LocalCluster {
   void ApplyFault(const PlannedFault& fault, absl::Duration now);
   // Says on stderr which children died without being killed by a fault.
   void ReportUnexpectedExits();
+  // Runs `fn` on the driver's loop with its trace (node names set), if it
+  // records one.
+  void WithDriverTrace(const std::function<void(TraceRecorder&)>& fn);
+  // Gives the trace the nodes' names and hands it to on_driver_trace.
+  void HandOverDriverTrace(const RunSummary& summary);
 
   const scenario::Scenario scenario_;
   const Options options_;

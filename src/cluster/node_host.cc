@@ -12,6 +12,7 @@
 #include "src/cluster/gcs_query.h"
 #include "src/cluster/ports.h"
 #include "src/shared_store/shared_segment.h"
+#include "src/cluster/usage_sampler.h"
 
 namespace miniray {
 namespace {
@@ -51,6 +52,7 @@ NodeHost::~NodeHost() {
   store_client_.reset();
   raylet_.reset();  // with the store: the segments it holds are unlinked
   if (!segment_prefix_.empty()) SharedSegment::UnlinkAll(segment_prefix_);
+  task_events_.reset();
   gcs_.reset();
   redial_.reset();
   transport_.reset();
@@ -72,6 +74,12 @@ absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
       WaitForGcs(*host->loop_, *host->redial_, host->options_.gcs_address,
                  host->options_.start_timeout);
   if (!gcs_up.ok()) return gcs_up;
+  // The HTTP port is registered with the raylet, so it is chosen first.
+  if (host->options_.dashboard_port == 0) {
+    absl::StatusOr<int> port = PickFreePort(host->options_.host);
+    if (!port.ok()) return port.status();
+    host->options_.dashboard_port = *port;
+  }
   if (absl::Status status = host->StartRaylet(); !status.ok()) return status;
   if (absl::Status status = host->StartDashboard(); !status.ok()) return status;
   return host;
@@ -102,6 +110,17 @@ absl::Status NodeHost::StartRaylet() {
     raylet_options.max_concurrent_worker_starts =
         std::max(1u, std::thread::hardware_concurrency());
   }
+  // What the dashboard shows of this node (docs/observability.md).
+  if (options_.dashboard_port > 0) {
+    raylet_options.http_address =
+        absl::StrCat(options_.host, ":", options_.dashboard_port);
+  }
+  raylet_options.is_head = options_.run_gcs;
+  raylet_options.has_driver = options_.trace_driver;
+  auto sampler = std::make_shared<UsageSampler>();
+  raylet_options.sample_usage = [sampler](rpc::NodeUsage* usage) {
+    sampler->Sample(usage);
+  };
   auto registered = std::make_shared<absl::Notification>();
   absl::Status status = absl::UnknownError("not started");
   for (int attempt = 0; attempt < kBindAttemptsMax && !status.ok(); ++attempt) {
@@ -113,6 +132,11 @@ absl::Status NodeHost::StartRaylet() {
     }
     raylet_address_ = absl::StrCat(options_.host, ":", port);
     loop_->RunAndWait([&] {
+      // Before the raylet: it launches workers once registered.
+      task_events_ = std::make_unique<TaskEventReporter>(
+          *clock_, *redial_,
+          TaskEventReporter::Options{.gcs_address = options_.gcs_address,
+                                     .from_address = raylet_address_});
       raylet_ = std::make_unique<Raylet>(
           *clock_, *redial_, *rng_, metrics_, raylet_address_,
           [this](WorkerId id) { LaunchWorker(id); }, raylet_options);
@@ -124,7 +148,9 @@ absl::Status NodeHost::StartRaylet() {
           registered->Notify();
         });
       }
-      if (!status.ok()) {
+      if (status.ok()) {
+        task_events_->Start();
+      } else {
         store_service_.reset();
         store_client_.reset();
         raylet_.reset();
@@ -241,6 +267,7 @@ absl::StatusOr<CoreWorker*> NodeHost::StartDriver(CoreWorker::Options options) {
           options);
       status = driver_->Start();
       if (!status.ok()) driver_.reset();
+      if (status.ok() && options_.trace_driver) task_events_->Watch(&trace_);
     });
   }
   if (!status.ok()) return status;
@@ -251,6 +278,13 @@ Metrics NodeHost::metrics() {
   Metrics copy;
   loop_->RunAndWait([&] { copy = metrics_; });
   return copy;
+}
+
+void NodeHost::FlushTaskEvents(absl::Duration timeout) {
+  auto flushed = std::make_shared<absl::Notification>();
+  loop_->RunAndWait(
+      [&] { task_events_->Flush([flushed] { flushed->Notify(); }); });
+  flushed->WaitForNotificationWithTimeout(timeout);
 }
 
 bool NodeHost::WithRaylet(const std::function<void(const Raylet&)>& fn) {
@@ -278,6 +312,8 @@ absl::Status NodeHost::StartDashboard() {
           DashboardServer::Options{.host = options_.host,
                                    .port = options_.dashboard_port,
                                    .token = options_.token,
+                                   .insecure_no_token =
+                                       options_.insecure_no_token,
                                    .tasks_from = options_.dashboard_tasks_from});
   if (!server.ok()) return server.status();
   dashboard_ = std::move(*server);

@@ -38,6 +38,7 @@
 
 #include "absl/status/statusor.h"
 #include "src/cluster/child_processes.h"
+#include "src/cluster/task_event_reporter.h"
 #include "src/common/metrics.h"
 #include "src/core_worker/core_worker.h"
 #include "src/dashboard/dashboard_server.h"
@@ -84,11 +85,14 @@ class NodeHost {
     std::function<void()> on_declared_dead;
     // --- Dashboard (src/dashboard/, docs/observability.md) ---
     // The HTTP port for /metrics (and, with the GCS, the dashboard); 0
-    // picks a free one, -1 runs no HTTP server.
+    // picks a free one, -1 runs no HTTP server. Registered with the GCS
+    // (NodeInfo.http_address), as is the node's CPU/memory use.
     int dashboard_port = -1;
-    // host:port of the driver's HTTP server, which knows the tasks.
+    // host:port of the driver's HTTP server, which knows the tasks; "" (on
+    // the head): the latest live node that registered has_driver.
     std::string dashboard_tasks_from;
-    // The driver records the tasks it owns in this host's trace.
+    // The driver records the tasks it owns in this host's trace, and this
+    // node registers has_driver (its HTTP server serves them).
     bool trace_driver = false;
     // How to start a worker process: this program, with the `worker`
     // command (the worker's flags are appended).
@@ -114,6 +118,9 @@ class NodeHost {
 
   // A copy of this process's counters (taken on the loop).
   Metrics metrics();
+  // Sends the task snapshots not yet sent to the GCS now, and waits for the
+  // reply, at most `timeout` (a driver's process, before it exits).
+  void FlushTaskEvents(absl::Duration timeout);
 
   NodeId node_id() const { return node_id_; }
   const Address& raylet_address() const { return raylet_address_; }
@@ -125,6 +132,11 @@ class NodeHost {
   bool WithRaylet(const std::function<void(const Raylet&)>& fn);
   // The HTTP server, or null if options.dashboard_port was -1.
   const DashboardServer* dashboard() const { return dashboard_.get(); }
+  // The driver's owner-side trace, or null without options.trace_driver.
+  // Touched on the loop only.
+  TraceRecorder* driver_trace() {
+    return options_.trace_driver ? &trace_ : nullptr;
+  }
 
  private:
   explicit NodeHost(Options options);
@@ -151,6 +163,9 @@ class NodeHost {
   std::unique_ptr<Rng> rng_;
   Metrics metrics_;  // touched on the loop only
   std::unique_ptr<GcsServer> gcs_;
+  // The owners' task snapshots for the GCS (every worker's, the driver's
+  // with trace_driver); outlives the core workers, whose traces it holds.
+  std::unique_ptr<TaskEventReporter> task_events_;
   std::unique_ptr<Raylet> raylet_;
   std::unique_ptr<InProcessStoreClient> store_client_;  // the driver's
   std::unique_ptr<StoreService> store_service_;

@@ -30,6 +30,7 @@ WorkerHost::~WorkerHost() {
   // As NodeHost: stop the loop, then destroy the components.
   loop_->Stop();
   core_.reset();
+  task_events_.reset();
   store_.reset();
   redial_.reset();
   transport_.reset();
@@ -54,18 +55,28 @@ absl::StatusOr<std::unique_ptr<WorkerHost>> WorkerHost::Start(
     core.raylet_address = o.raylet_address;
     core.gcs_address = o.gcs_address;
     core.max_inline_bytes = o.max_inline_bytes;
+    // The worker reports the tasks it owns (nested ones) to the GCS.
+    core.trace_as_owner = true;
     host->loop_->RunAndWait([&] {
       host->store_ = std::make_unique<SharedStoreClient>(
           *host->redial_, *host->executor_, host->address_,
           SharedStoreClient::Options{.store_address = o.store_address,
                                      .segment_prefix = o.segment_prefix});
+      host->task_events_ = std::make_unique<TaskEventReporter>(
+          *host->clock_, *host->redial_,
+          TaskEventReporter::Options{.gcs_address = o.gcs_address,
+                                     .from_address = host->address_});
       host->core_ = std::make_unique<CoreWorker>(
           CoreWorkerRuntime{*host->clock_, *host->redial_, *host->executor_,
-                            *host->store_, host->metrics_, nullptr},
+                            *host->store_, host->metrics_,
+                            host->task_events_->NewOwnerTrace()},
           core);
       status = host->core_->Start();
-      if (!status.ok()) {
+      if (status.ok()) {
+        host->task_events_->Start();
+      } else {
         host->core_.reset();
+        host->task_events_.reset();
         host->store_.reset();
       }
     });

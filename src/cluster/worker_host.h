@@ -7,7 +7,9 @@
 // and reaches the node's object store through shared memory
 // (SharedStoreClient and the node's StoreService). It registers with the
 // raylet (WorkerReady) and then runs the tasks it is pushed, until the node
-// goes: it is started with PR_SET_PDEATHSIG, so it dies with its node.
+// goes: it is started with PR_SET_PDEATHSIG, so it dies with its node. The
+// tasks it submits itself (nested tasks, which it owns) are reported to the
+// GCS's task table, as the driver's are (TaskEventReporter).
 //
 //   absl::StatusOr<std::unique_ptr<WorkerHost>> worker =
 //       WorkerHost::Start(options);   // listening, registered
@@ -23,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "src/common/ids.h"
+#include "src/cluster/task_event_reporter.h"
 #include "src/common/metrics.h"
 #include "src/core_worker/core_worker.h"
 #include "src/runtime/real/event_loop.h"
@@ -72,6 +75,8 @@ class WorkerHost {
   std::unique_ptr<RedialTransport> redial_;
   Metrics metrics_;  // touched on the loop only
   std::unique_ptr<SharedStoreClient> store_;
+  // Declared before the core worker: outlives the core worker, whose trace it holds.
+  std::unique_ptr<TaskEventReporter> task_events_;
   std::unique_ptr<CoreWorker> core_;
   Address address_;
 };

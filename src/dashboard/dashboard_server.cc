@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -21,11 +23,20 @@ constexpr char kUnauthorized[] =
     "header \"Authorization: Bearer <token>\", the cookie miniray_token, or "
     "once as /?token=<token> (miniray local prints the URL with the token).\n";
 constexpr int kProxyTimeoutSeconds = 3;
+// How many live drivers the head asks for tasks, newest first.
+constexpr size_t kDriversTriedMax = 3;
 
 std::string DotOf(const DashboardSources& sources) {
   if (sources.trace == nullptr) return "";
   return ExportDot(*sources.trace,
                    DotOptions{.legend = false, .max_tasks = 500});
+}
+
+// The tasks in the GCS's table ("0" when this process has no GCS, or a
+// trace of its own, which it serves instead).
+std::string GcsTaskCount(const DashboardSources& sources) {
+  if (sources.gcs == nullptr || sources.trace != nullptr) return "0";
+  return std::to_string(sources.gcs->task_manager().size());
 }
 
 std::string TimelineOf(const DashboardSources& sources) {
@@ -46,6 +57,12 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
     EventLoop& loop, DashboardSources sources, Options options) {
   std::unique_ptr<DashboardServer> server(
       new DashboardServer(loop, sources, std::move(options)));
+  // httplib's default also sets SO_REUSEPORT, with which a second process
+  // binds a port already taken and the kernel shares the requests out.
+  server->server_->set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server->AddRoutes();
   const std::string& host = server->options_.host;
   if (server->options_.port == 0) {
@@ -73,6 +90,7 @@ std::string DashboardServer::url() const {
 
 bool DashboardServer::Authorize(const httplib::Request& request,
                                 httplib::Response& response) {
+  if (options_.insecure_no_token) return true;
   if (request.path == "/" && request.has_param("token")) {
     if (DashboardTokenMatches(request.get_param_value("token"),
                               options_.token)) {
@@ -122,6 +140,12 @@ void DashboardServer::AddRoutes() {
   server_->Get("/api/actors", json(&ActorsJson));
   server_->Get("/api/tasks", [this](const httplib::Request&,
                                     httplib::Response& response) {
+    // The head's GCS knows every owner's tasks once they reported some;
+    // the driver's process knows its own before that.
+    if (OnLoop(&GcsTaskCount) != "0") {
+      response.set_content(OnLoop(&TasksJson), "application/json");
+      return;
+    }
     ServeTaskView("/api/tasks", response, [this](httplib::Response& r) {
       r.set_content(OnLoop(&TasksJson), "application/json");
     });
@@ -146,35 +170,60 @@ void DashboardServer::AddRoutes() {
       });
 }
 
+std::vector<std::string> DashboardServer::TasksSources() {
+  if (!options_.tasks_from.empty()) return {options_.tasks_from};
+  std::vector<std::string> addresses;
+  if (sources_.gcs == nullptr || sources_.trace != nullptr) return addresses;
+  loop_.RunAndWait([&] {
+    // Node ids grow with registration: the last match is the latest driver.
+    const std::vector<rpc::NodeInfo>& nodes = sources_.gcs->nodes();
+    for (auto node = nodes.rbegin(); node != nodes.rend(); ++node) {
+      if (node->alive() && node->has_driver() &&
+          !node->http_address().empty() &&
+          addresses.size() < kDriversTriedMax) {
+        addresses.push_back(node->http_address());
+      }
+    }
+  });
+  return addresses;
+}
+
 void DashboardServer::ServeTaskView(
     const std::string& path, httplib::Response& response,
     const std::function<void(httplib::Response&)>& local) {
-  if (options_.tasks_from.empty()) {
+  const std::vector<std::string> drivers = TasksSources();
+  if (drivers.empty()) {
     local(response);
     return;
   }
-  std::pair<std::string, std::string> host_port =
-      absl::StrSplit(options_.tasks_from, absl::MaxSplits(':', 1));
-  int port = 0;
-  if (!absl::SimpleAtoi(host_port.second, &port)) port = 0;
-  httplib::Client client(host_port.first, port);
-  client.set_connection_timeout(kProxyTimeoutSeconds, 0);
-  client.set_read_timeout(kProxyTimeoutSeconds * 4, 0);
-  httplib::Result result =
-      client.Get(path.c_str(), {{"Authorization", "Bearer " + options_.token}});
-  if (!result) {
-    response.status = 503;
-    response.set_content(
-        absl::StrCat("503: tasks are known to the driver, whose dashboard "
-                     "endpoint at ",
-                     options_.tasks_from, " does not answer (",
-                     httplib::to_string(result.error()), ")\n"),
-        "text/plain");
-    return;
+  // A driver that just ended stays "alive" until the GCS misses its
+  // heartbeats: the next latest one is asked then.
+  std::string errors;
+  for (const std::string& driver : drivers) {
+    std::pair<std::string, std::string> host_port =
+        absl::StrSplit(driver, absl::MaxSplits(':', 1));
+    int port = 0;
+    if (!absl::SimpleAtoi(host_port.second, &port)) port = 0;
+    httplib::Client client(host_port.first, port);
+    client.set_connection_timeout(kProxyTimeoutSeconds, 0);
+    client.set_read_timeout(kProxyTimeoutSeconds * 4, 0);
+    httplib::Result result = client.Get(
+        path.c_str(), {{"Authorization", "Bearer " + options_.token}});
+    if (result) {
+      response.status = result->status;
+      response.set_content(result->body,
+                           result->get_header_value("Content-Type").c_str());
+      return;
+    }
+    absl::StrAppend(&errors, errors.empty() ? "" : ", ", driver, " (",
+                    httplib::to_string(result.error()), ")");
   }
-  response.status = result->status;
-  response.set_content(result->body,
-                       result->get_header_value("Content-Type").c_str());
+  response.status = 503;
+  response.set_content(
+      absl::StrCat("503: tasks are known to the driver, whose dashboard "
+                   "endpoint does not answer: ",
+                   errors, "\n"),
+      "text/plain");
 }
 
 void DashboardServer::ServeGraph(httplib::Response& response) {

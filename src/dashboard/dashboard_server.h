@@ -7,15 +7,22 @@
 //       DashboardServer::Start(loop, sources, options);
 //   std::cerr << "dashboard at " << (*server)->url() << "\n";
 //
-// Routes (all need the cluster token; see auth.h; 401 otherwise):
+// Routes (all need the cluster token, unless the cluster has none; see
+// auth.h; 401 otherwise):
 //   /                 the page (`/?token=T` sets the cookie and redirects)
 //   /api/nodes        NodesJson        /api/actors      ActorsJson
 //   /api/tasks        TasksJson        /api/graph.svg   `dot -Tsvg` of
 //   ExportDot /api/timeline.json  ExportTimeline (Chrome trace JSON) /metrics
 //   MetricsText
-// With `tasks_from` set (the head of `miniray local`, whose tasks are known
-// to the driver's process), /api/tasks, /api/graph.svg, /api/timeline.json
-// are fetched from that server; /metrics then also appends its metrics.
+// Tasks: on the head, once owners reported some to the GCS's task table
+// (src/gcs/task_manager.h), /api/tasks lists them all, nested ones too.
+// Before that, and for the graph and the timeline, tasks are known to the
+// driver's process: with
+// `tasks_from` set, or else on the head (sources.gcs set, no trace) when a
+// live node registered has_driver with an HTTP address (the latest such),
+// /api/tasks, /api/graph.svg and /api/timeline.json are fetched from that
+// server (the next latest if it does not answer). Without either, they are
+// served from sources.trace (or empty).
 //
 // Threading: handlers run on httplib's threads and never touch components:
 // they read through `sources` only inside EventLoop::RunAndWait. Destroy
@@ -27,6 +34,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "src/dashboard/views.h"
@@ -46,10 +54,13 @@ class DashboardServer {
     std::string host = "127.0.0.1";
     // 0 picks a free port (see port()).
     int port = 8265;
-    // The cluster token. Empty: every request is refused.
+    // The cluster token. Empty: every request is refused, unless
+    // insecure_no_token (a `--no-token` cluster, loopback only).
     std::string token;
-    // host:port of another DashboardServer to take task views from; "" to
-    // serve this process's own trace.
+    bool insecure_no_token = false;
+    // host:port of another DashboardServer to take task views from; "":
+    // the latest live driver the GCS knows of (on the head), else this
+    // process's own trace.
     std::string tasks_from;
   };
 
@@ -71,7 +82,11 @@ class DashboardServer {
   bool Authorize(const httplib::Request& request, httplib::Response& response);
   // Runs `view(sources_)` on the loop; "" if the loop has stopped.
   std::string OnLoop(std::string (*view)(const DashboardSources&));
-  // Serves `path` from options_.tasks_from if set, else via `local`.
+  // Where task views come from (see above), to be tried in order; none:
+  // this process.
+  std::vector<std::string> TasksSources();
+  // Serves `path` from the first of TasksSources() that answers, else
+  // (none) via `local`.
   void ServeTaskView(const std::string& path, httplib::Response& response,
                      const std::function<void(httplib::Response&)>& local);
   void ServeGraph(httplib::Response& response);

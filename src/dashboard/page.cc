@@ -26,13 +26,14 @@ input{padding:3px 6px;width:260px}.bar{background:#dde;height:8px;border-radius:
 <a style="color:#cde" href="/metrics">/metrics</a></header>
 <main>
 <section><h2>Nodes</h2><table id="nodes"><thead><tr><th>name</th><th>address</th><th>state</th>
-<th>heartbeat age</th><th>total</th><th>available</th><th>object store</th></tr></thead><tbody></tbody></table></section>
+<th>heartbeat age</th><th>total</th><th>available</th><th>object store</th><th>CPU (process / host)</th>
+<th>memory (process / host used)</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Actors</h2><table id="actors"><thead><tr><th>id</th><th>class</th><th>name</th><th>state</th>
 <th>node</th><th>restarts</th><th>death</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Tasks</h2><div class="counts" id="counts"></div>
 <p><input id="filter" placeholder="filter: name, id, state, node"></p>
 <table id="tasks"><thead><tr><th>id</th><th>name</th><th>kind</th><th>state</th><th>node</th>
-<th>attempts</th><th>submitted (s)</th><th>started (s)</th><th>finished (s)</th><th>error</th></tr></thead><tbody></tbody></table></section>
+<th>attempts</th><th>submitted (s)</th><th>started (s)</th><th>finished (s)</th><th>submitted by</th><th>error</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Task graph</h2><div id="graph">no tasks yet</div></section>
 </main>
 <script>
@@ -52,18 +53,25 @@ function store(n){
   const f=n.store_capacity_bytes?n.store_used_bytes/n.store_capacity_bytes:0;
   return `<span class="bar"><i style="width:${(100*f).toFixed(0)}%"></i></span> ${mib(n.store_used_bytes)} / ${mib(n.store_capacity_bytes)}`;
 }
+const pct=v=>v<0?"–":v.toFixed(0)+"%";
+function cpu(n){return n.cpu_percent<0?"–":pct(n.cpu_percent)+" / "+pct(n.host_cpu_percent);}
+function mem(n){
+  if(n.rss_bytes<0)return "–";
+  const t=n.host_memory_total_bytes,u=t-n.host_memory_available_bytes,f=t?u/t:0;
+  return `${mib(n.rss_bytes)} / <span class="bar"><i style="width:${(100*f).toFixed(0)}%"></i></span> ${(u/1073741824).toFixed(1)} of ${(t/1073741824).toFixed(1)} GiB`;
+}
 let tasks=[],graphCount=-1;
 function drawTasks(){
   const f=$("#filter").value.toLowerCase();
-  rows("#tasks",tasks.filter(t=>!f||[t.id,t.name,t.state,t.node,t.kind].join(" ").toLowerCase().includes(f)).map(t=>
+  rows("#tasks",tasks.filter(t=>!f||[t.id,t.name,t.state,t.node,t.kind,t.parent].join(" ").toLowerCase().includes(f)).map(t=>
     `<tr><td>${esc(t.id)}</td><td>${esc(t.name)}</td><td>${esc(t.kind)}</td><td class="${esc(t.state)}">${esc(t.state)}</td>`+
-    `<td>${esc(t.node)}</td><td>${t.attempts}</td><td>${t.submitted_s??""}</td><td>${t.started_s??""}</td><td>${t.finished_s??""}</td><td>${esc(t.error)}</td></tr>`));
+    `<td>${esc(t.node)}</td><td>${t.attempts}</td><td>${t.submitted_s??""}</td><td>${t.started_s??""}</td><td>${t.finished_s??""}</td><td>${esc(t.parent||"driver")}</td><td>${esc(t.error)}</td></tr>`));
 }
 async function poll(){
   try{
     const [n,a,t]=await Promise.all([get("/api/nodes"),get("/api/actors"),get("/api/tasks")]);
     rows("#nodes",n.nodes.map(x=>`<tr><td>${esc(x.name)}</td><td>${esc(x.address)}</td><td class="${x.alive?"alive":"dead"}">${x.alive?"alive":"dead"}</td>`+
-      `<td>${x.heartbeat_age_s.toFixed(2)} s</td><td>${esc(res(x.total))}</td><td>${esc(res(x.available))}</td><td>${store(x)}</td></tr>`));
+      `<td>${x.heartbeat_age_s.toFixed(2)} s</td><td>${esc(res(x.total))}</td><td>${esc(res(x.available))}</td><td>${store(x)}</td><td>${cpu(x)}</td><td>${mem(x)}</td></tr>`));
     rows("#actors",a.actors.map(x=>`<tr><td>${esc(x.id)}</td><td>${esc(x.class)}</td><td>${esc(x.name)}</td><td class="${esc(x.state)}">${esc(x.state)}</td>`+
       `<td>${x.node}</td><td>${x.restarts}</td><td>${esc(x.death)}</td></tr>`));
     const c=t.counts;$("#counts").innerHTML=Object.entries(c).map(([k,v])=>`<span class="${k}">${k}: <b id="count-${k}">${v}</b></span>`).join("");

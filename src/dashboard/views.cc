@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
+#include <map>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -25,10 +28,64 @@ double HeartbeatAgeSeconds(const DashboardSources& s, uint32_t node) {
   return absl::ToDoubleSeconds(s.clock->Now() - s.gcs->last_heartbeat(node));
 }
 
-// This process's raylet's store use, for its own node; -1 for others.
-int64_t StoreUsedBytes(const DashboardSources& s, uint32_t node) {
-  if (s.raylet == nullptr || s.raylet->node_id() != node) return -1;
-  return s.raylet->store().stats().used_bytes;
+// A node's store use: this process's raylet's now for its own node, else
+// what the node's last heartbeat said; -1 if neither is known.
+int64_t StoreUsedBytes(const DashboardSources& s, const rpc::NodeInfo& node) {
+  if (s.raylet != nullptr && s.raylet->node_id() == node.node_id()) {
+    return s.raylet->store().stats().used_bytes;
+  }
+  return node.has_usage() ? node.usage().object_store_used_bytes() : -1;
+}
+
+// The CPU and memory fields of a node's JSON (-1: not reported).
+std::string UsageJson(const rpc::NodeInfo& node) {
+  const bool known = node.has_usage();
+  const rpc::NodeUsage& u = node.usage();
+  return absl::StrFormat(
+      ",\"cpu_percent\":%.1f,\"rss_bytes\":%d,\"host_cpu_percent\":%.1f,"
+      "\"host_memory_total_bytes\":%d,\"host_memory_available_bytes\":%d,"
+      "\"http_address\":%s",
+      known ? u.process_cpu_percent() : -1, known ? u.process_rss_bytes() : -1,
+      known ? u.host_cpu_percent() : -1,
+      known ? u.host_memory_total_bytes() : -1,
+      known ? u.host_memory_available_bytes() : -1,
+      JsonQuote(node.http_address()));
+}
+
+// What the nodes' heartbeats report (real runtime only; docs/observability.md).
+void AddUsageMetrics(const DashboardSources& s, PrometheusText& text) {
+  using Field = double (*)(const rpc::NodeUsage&);
+  const std::tuple<const char*, const char*, Field> gauges[] = {
+      {"miniray_node_cpu_percent",
+       "CPU use of the node's process (100 = one core), last heartbeat.",
+       [](const rpc::NodeUsage& u) { return u.process_cpu_percent(); }},
+      {"miniray_node_rss_bytes", "Resident memory of the node's process.",
+       [](const rpc::NodeUsage& u) { return 1.0 * u.process_rss_bytes(); }},
+      {"miniray_node_host_cpu_percent",
+       "CPU use of the node's host, all cores (100 = all busy).",
+       [](const rpc::NodeUsage& u) { return u.host_cpu_percent(); }},
+      {"miniray_node_host_memory_total_bytes", "The node's host's memory.",
+       [](const rpc::NodeUsage& u) {
+         return 1.0 * u.host_memory_total_bytes();
+       }},
+      {"miniray_node_host_memory_available_bytes",
+       "The node's host's available memory (MemAvailable).",
+       [](const rpc::NodeUsage& u) {
+         return 1.0 * u.host_memory_available_bytes();
+       }},
+      {"miniray_node_object_store_used_bytes",
+       "Bytes used in the node's object store, last heartbeat.",
+       [](const rpc::NodeUsage& u) {
+         return 1.0 * u.object_store_used_bytes();
+       }},
+  };
+  for (const auto& [name, help, field] : gauges) {
+    for (const rpc::NodeInfo& node : s.gcs->nodes()) {
+      if (!node.alive() || !node.has_usage()) continue;
+      text.Add(name, "gauge", help, {{"node", node.name()}},
+               field(node.usage()));
+    }
+  }
 }
 
 const char* StateName(TaskState state) {
@@ -123,6 +180,26 @@ void AddCounterMetrics(const Metrics& m, const PrometheusText::Labels& labels,
   }
 }
 
+// The GCS's task table: what owners reported, and what was lost on the way.
+void AddGcsTaskMetrics(const GcsTaskManager& tasks, PrometheusText& text) {
+  std::map<std::string, int64_t> by_state = {
+      {"pending", 0}, {"running", 0}, {"finished", 0}, {"failed", 0}};
+  for (const rpc::TaskEventProto* task : tasks.Tasks()) {
+    ++by_state[task->state()];
+  }
+  for (const auto& [state, count] : by_state) {
+    text.Add("miniray_gcs_tasks", "gauge",
+             "Tasks in the GCS's task table (every owner's), by state.",
+             {{"state", state}}, count);
+  }
+  text.Add("miniray_gcs_task_events_evicted_total", "counter",
+           "Tasks the GCS's bounded task table dropped, oldest first.", {},
+           tasks.evicted());
+  text.Add("miniray_gcs_task_events_dropped_total", "counter",
+           "Task snapshots owners could not send to the GCS.", {},
+           tasks.dropped_at_owners());
+}
+
 // Time from submission to the push to a worker, for tasks that started.
 void AddSchedulingLatency(const TraceRecorder& trace, PrometheusText& text) {
   constexpr double kBucketsSeconds[] = {0.001, 0.005, 0.01, 0.05, 0.1,
@@ -180,12 +257,12 @@ std::string NodesJson(const DashboardSources& s) {
           &out,
           "%s{\"id\":%d,\"name\":%s,\"address\":%s,\"alive\":%s,"
           "\"heartbeat_age_s\":%.3f,\"total\":%s,\"available\":%s,"
-          "\"store_capacity_bytes\":%d,\"store_used_bytes\":%d}",
+          "\"store_capacity_bytes\":%d,\"store_used_bytes\":%d%s}",
           first ? "" : ",", node.node_id(), JsonQuote(node.name()),
           JsonQuote(node.raylet_address()), node.alive() ? "true" : "false",
           HeartbeatAgeSeconds(s, node.node_id()), ResourcesJson(node.total()),
           ResourcesJson(node.available()), node.object_store_capacity(),
-          StoreUsedBytes(s, node.node_id()));
+          StoreUsedBytes(s, node), UsageJson(node));
       first = false;
     }
   }
@@ -212,7 +289,50 @@ std::string ActorsJson(const DashboardSources& s) {
   return out + "]}";
 }
 
+// The tasks every owner reported to the GCS (real runtime; the head).
+std::string GcsTasksJson(const DashboardSources& s) {
+  const std::vector<const rpc::TaskEventProto*> tasks =
+      s.gcs->task_manager().Tasks();
+  std::map<std::string, int64_t> counts;
+  int64_t origin_us = std::numeric_limits<int64_t>::max();
+  for (const rpc::TaskEventProto* task : tasks) {
+    ++counts[task->state()];
+    if (task->attempts() > 1) ++counts["retried"];
+    origin_us = std::min(origin_us, task->submitted_unix_us());
+  }
+  auto seconds = [origin_us](int64_t us) {
+    return us == 0 ? std::string("null")
+                   : absl::StrFormat("%.3f", (us - origin_us) / 1e6);
+  };
+  std::string out = absl::StrFormat(
+      "{\"counts\":{\"pending\":%d,\"running\":%d,\"finished\":%d,"
+      "\"failed\":%d,\"retried\":%d},\"tasks\":[",
+      counts["pending"], counts["running"], counts["finished"],
+      counts["failed"], counts["retried"]);
+  const std::vector<rpc::NodeInfo>& nodes = s.gcs->nodes();
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const rpc::TaskEventProto& t = *tasks[i];
+    const bool named = t.has_node() && t.node_id() < nodes.size();
+    absl::StrAppendFormat(
+        &out,
+        "%s{\"id\":%s,\"name\":%s,\"kind\":%s,\"state\":%s,\"node\":%s,"
+        "\"attempts\":%d,\"error\":%s,\"submitted_s\":%s,\"started_s\":%s,"
+        "\"finished_s\":%s,\"parent\":%s}",
+        i == 0 ? "" : ",", JsonQuote(FromProto(t.task_id()).ToString()),
+        JsonQuote(t.name()), JsonQuote(t.kind()), JsonQuote(t.state()),
+        JsonQuote(named ? nodes[t.node_id()].name() : ""), t.attempts(),
+        JsonQuote(t.error()), seconds(t.submitted_unix_us()),
+        seconds(t.started_unix_us()), seconds(t.finished_unix_us()),
+        JsonQuote(t.has_parent() ? FromProto(t.parent()).ToString() : ""));
+  }
+  return out + "]}";
+}
+
 std::string TasksJson(const DashboardSources& s) {
+  if (s.trace == nullptr && s.gcs != nullptr &&
+      s.gcs->task_manager().size() > 0) {
+    return GcsTasksJson(s);
+  }
   if (s.trace == nullptr) {
     return "{\"counts\":{\"pending\":0,\"running\":0,\"finished\":0,"
            "\"failed\":0,\"retried\":0},\"tasks\":[]}";
@@ -236,14 +356,15 @@ std::string TasksJson(const DashboardSources& s) {
         &out,
         "%s{\"id\":%s,\"name\":%s,\"kind\":\"%s\",\"state\":\"%s\","
         "\"node\":%s,\"attempts\":%d,\"error\":%s,\"submitted_s\":%s,"
-        "\"started_s\":%s,\"finished_s\":%s}",
+        "\"started_s\":%s,\"finished_s\":%s,\"parent\":%s}",
         first ? "" : ",", JsonQuote(id.ToString()), JsonQuote(task.name),
         KindName(task.kind), StateName(task.state),
         JsonQuote(task.node == kNoNode ? "" : s.trace->NodeName(task.node)),
         task.attempts, JsonQuote(task.error),
         SecondsSince(origin, task.submitted),
         started ? SecondsSince(origin, task.started) : "null",
-        ended ? SecondsSince(origin, task.finished) : "null");
+        ended ? SecondsSince(origin, task.finished) : "null",
+        JsonQuote(task.parent ? task.parent->ToString() : ""));
     first = false;
   }
   return out + "]}";
@@ -275,7 +396,11 @@ std::string MetricsText(const DashboardSources& s) {
              "Objects sealed in this node's object store.", node,
              stats.num_objects);
   }
-  if (s.gcs != nullptr) AddNodeMetrics(s, text);
+  if (s.gcs != nullptr) {
+    AddNodeMetrics(s, text);
+    AddUsageMetrics(s, text);
+    AddGcsTaskMetrics(s.gcs->task_manager(), text);
+  }
   return text.str();
 }
 

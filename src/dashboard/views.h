@@ -38,14 +38,18 @@ struct DashboardSources {
 };
 
 // {"nodes":[{"id","name","address","alive","heartbeat_age_s","total":{..},
-//  "available":{..},"store_capacity_bytes","store_used_bytes"(-1: unknown)}]}
+//  "available":{..},"store_capacity_bytes","store_used_bytes","cpu_percent",
+//  "rss_bytes","host_cpu_percent","host_memory_total_bytes",
+//  "host_memory_available_bytes" (-1: unknown),"http_address"}]}
 std::string NodesJson(const DashboardSources& sources);
 // {"actors":[{"id","class","name","state","node","address","restarts",
 //  "death"}]}
 std::string ActorsJson(const DashboardSources& sources);
 // {"counts":{"pending","running","finished","failed","retried"},
 //  "tasks":[{"id","name","kind","state","node","attempts","error",
-//  "submitted_s","started_s","finished_s"}]} (times since the first task).
+//  "submitted_s","started_s","finished_s","parent"}]} (times since the first
+// task). From the trace if there is one, else from the GCS's task table
+// (every owner's tasks; the head of a real cluster), else empty.
 std::string TasksJson(const DashboardSources& sources);
 // The Prometheus page (see docs/observability.md for the list).
 std::string MetricsText(const DashboardSources& sources);

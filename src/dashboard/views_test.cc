@@ -1,10 +1,14 @@
 // Proves that /metrics is valid Prometheus text exposition (checked by a
 // small parser of HELP, TYPE and sample lines), that its task counters and
-// scheduling-latency histogram move when tasks run, and that the JSON views
-// list the tasks with their states.
+// scheduling-latency histogram move when tasks run, that the JSON views list
+// the tasks with their states, and that on the head (a GCS, in the
+// simulator) the nodes' reported CPU, memory and store use and the owners'
+// reported tasks, nested ones with their parent, show in /api/nodes,
+// /api/tasks and /metrics.
 #include "src/dashboard/views.h"
 
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -12,6 +16,9 @@
 
 #include "gtest/gtest.h"
 #include "src/dashboard/prometheus.h"
+#include "src/rpc/convert.h"
+#include "src/runtime/sim/sim_loop.h"
+#include "src/runtime/sim/sim_network.h"
 
 namespace miniray {
 namespace {
@@ -99,6 +106,83 @@ TEST(ViewsTest, TasksJsonListsTasksWithStatesAndCounts) {
   EXPECT_NE(json.find("\"pending\":1"), std::string::npos) << json;
   EXPECT_NE(json.find("\"name\":\"bad\\\"name\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"started_s\":1.000"), std::string::npos) << json;
+}
+
+// Sends `request` to the GCS as `Method` from `client`; waits for the reply.
+template <typename Method>
+typename Method::Reply CallGcs(SimLoop& loop, RpcEndpoint& client,
+                               const typename Method::Request& request) {
+  std::optional<typename Method::Reply> got;
+  client.Call<Method>("head:6379", request,
+                      [&](absl::StatusOr<typename Method::Reply> reply) {
+                        EXPECT_TRUE(reply.ok()) << reply.status();
+                        got = reply.ok() ? *reply : typename Method::Reply();
+                      });
+  EXPECT_TRUE(loop.RunUntil([&] { return got.has_value(); },
+                            loop.Now() + absl::Seconds(1)));
+  return got.value_or(typename Method::Reply());
+}
+
+TEST(ViewsTest, HeadShowsReportedUsageAndEveryOwnersTasks) {
+  SimLoop loop;
+  SimNetwork network(loop, {});
+  GcsServer gcs(loop, network, "head:6379", {});
+  ASSERT_TRUE(gcs.Start().ok());
+  RpcEndpoint client(network, "w1:7000");
+  ASSERT_TRUE(client.Start().ok());
+  DashboardSources sources{.gcs = &gcs, .clock = &loop};
+
+  rpc::RegisterNodeRequest join;
+  join.set_name("w1");
+  join.set_raylet_address("w1:7000");
+  join.set_http_address("w1:9100");
+  const uint32_t node = CallGcs<RegisterNode>(loop, client, join).node_id();
+  std::string nodes = NodesJson(sources);
+  EXPECT_NE(nodes.find("\"rss_bytes\":-1"), std::string::npos) << nodes;
+  rpc::HeartbeatRequest beat;
+  beat.set_node_id(node);
+  beat.mutable_usage()->set_process_rss_bytes(5 << 20);
+  beat.mutable_usage()->set_host_cpu_percent(37.5);
+  beat.mutable_usage()->set_object_store_used_bytes(4096);
+  CallGcs<Heartbeat>(loop, client, beat);
+  nodes = NodesJson(sources);
+  EXPECT_NE(nodes.find("\"store_used_bytes\":4096"), std::string::npos)
+      << nodes;
+  EXPECT_NE(nodes.find("\"rss_bytes\":5242880"), std::string::npos) << nodes;
+  EXPECT_NE(nodes.find("\"host_cpu_percent\":37.5"), std::string::npos)
+      << nodes;
+  EXPECT_NE(nodes.find("\"http_address\":\"w1:9100\""), std::string::npos);
+
+  // The driver's task, and one its task submitted (owned by a worker).
+  rpc::AddTaskEventsRequest events;
+  rpc::TaskEventProto* top = events.add_events();
+  *top->mutable_task_id() = ToProto(TaskId{MakeWorkerId(1, 0), 1});
+  top->set_name("fib");
+  top->set_state("running");
+  top->set_node_id(node);
+  top->set_has_node(true);
+  top->set_submitted_unix_us(1000000);
+  rpc::TaskEventProto* nested = events.add_events();
+  *nested->mutable_task_id() = ToProto(TaskId{MakeWorkerId(0, 1), 1});
+  *nested->mutable_parent() = top->task_id();
+  nested->set_name("fib");
+  nested->set_state("finished");
+  nested->set_submitted_unix_us(1500000);
+  nested->set_finished_unix_us(2000000);
+  CallGcs<AddTaskEvents>(loop, client, events);
+  const std::string tasks = TasksJson(sources);
+  EXPECT_NE(tasks.find("\"running\":1,\"finished\":1"), std::string::npos)
+      << tasks;
+  EXPECT_NE(tasks.find("\"state\":\"running\",\"node\":\"w1\""),
+            std::string::npos)
+      << tasks;
+  EXPECT_NE(tasks.find("\"finished_s\":1.000,\"parent\":\"1.0.1\""),
+            std::string::npos)
+      << tasks;
+  std::map<std::string, double> metrics = ParsePrometheus(MetricsText(sources));
+  EXPECT_EQ(metrics["miniray_node_rss_bytes{node=\"w1\"}"], 5 << 20);
+  EXPECT_EQ(metrics["miniray_gcs_tasks{state=\"finished\"}"], 1);
+  EXPECT_EQ(metrics["miniray_gcs_task_events_evicted_total"], 0);
 }
 
 TEST(ViewsTest, LabelValuesAreEscaped) {

@@ -11,7 +11,8 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
     : clock_(clock),
       endpoint_(transport, std::move(address)),
       options_(options),
-      actor_manager_(clock_, endpoint_) {
+      actor_manager_(clock_, endpoint_),
+      task_manager_(GcsTaskManager::Options{}) {
   endpoint_.Handle<RegisterNode>([this](auto request, auto respond) {
     HandleRegisterNode(std::move(request), std::move(respond));
   });
@@ -20,6 +21,10 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
   });
   endpoint_.Handle<GetAllNodes>([this](auto request, auto respond) {
     HandleGetAllNodes(std::move(request), std::move(respond));
+  });
+  endpoint_.Handle<AddTaskEvents>([this](auto request, auto respond) {
+    task_manager_.AddEvents(request);
+    respond(rpc::AddTaskEventsReply());
   });
   endpoint_.Handle<ReportWorkerFailure>([this](auto request, auto respond) {
     respond(rpc::ReportWorkerFailureReply());
@@ -63,6 +68,9 @@ void GcsServer::HandleRegisterNode(rpc::RegisterNodeRequest request,
   *node.mutable_available() = request.total();
   node.set_alive(true);
   node.set_object_store_capacity(request.object_store_capacity());
+  node.set_http_address(request.http_address());
+  node.set_is_head(request.is_head());
+  node.set_has_driver(request.has_driver());
   health_.push_back(NodeHealth{clock_.Now(), true});
   is_dirty_.push_back(false);
   dirty_.push_back(node_id);
@@ -82,6 +90,8 @@ void GcsServer::HandleHeartbeat(rpc::HeartbeatRequest request,
     return;
   }
   health_[id].last_heartbeat = clock_.Now();
+  // The latest sample only; it is not broadcast to the raylets.
+  if (request.has_usage()) *nodes_[id].mutable_usage() = request.usage();
   if (request.resources_changed()) {
     *nodes_[id].mutable_available() = request.available();
     if (!is_dirty_[id]) {
@@ -122,6 +132,7 @@ void GcsServer::CheckHealth() {
                               .node = id});
     }
     actor_manager_.OnNodeDied(id);
+    task_manager_.OnNodeDied(id);
     if (!is_dirty_[id]) {
       is_dirty_[id] = true;
       dirty_.push_back(id);
@@ -142,6 +153,7 @@ void GcsServer::Broadcast() {
       entry->set_alive(nodes_[id].alive());
     } else {
       *entry = nodes_[id];
+      entry->clear_usage();  // the GCS's own record, for the dashboard
       health_[id].announced = true;
     }
     is_dirty_[id] = false;
@@ -156,7 +168,11 @@ void GcsServer::Broadcast() {
     if (health.needs_full_view) {
       if (full_bytes.empty()) {
         rpc::ClusterViewUpdate full;
-        for (const rpc::NodeInfo& n : nodes_) *full.add_nodes() = n;
+        for (const rpc::NodeInfo& n : nodes_) {
+          rpc::NodeInfo* entry = full.add_nodes();
+          *entry = n;
+          entry->clear_usage();
+        }
         full_bytes = full.SerializeAsString();
       }
       update = &full_bytes;

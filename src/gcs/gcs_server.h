@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "src/gcs/actor_manager.h"
+#include "src/gcs/task_manager.h"
 #include "src/proto/miniray.pb.h"
 #include "src/rpc/rpc_endpoint.h"
 #include "src/runtime/clock.h"
@@ -45,6 +46,8 @@ class GcsServer {
   // All nodes ever registered, by node id.
   const std::vector<rpc::NodeInfo>& nodes() const { return nodes_; }
   const GcsActorManager& actor_manager() const { return actor_manager_; }
+  // The tasks owners reported (real runtime only; empty in the simulator).
+  const GcsTaskManager& task_manager() const { return task_manager_; }
   // When the node last registered or sent a heartbeat; InfinitePast for an
   // unknown node.
   absl::Time last_heartbeat(uint32_t node) const {
@@ -74,6 +77,7 @@ class GcsServer {
   RpcEndpoint endpoint_;
   const Options options_;
   GcsActorManager actor_manager_;
+  GcsTaskManager task_manager_;
   // Indexed by node id; ids are dense and never reused.
   std::vector<rpc::NodeInfo> nodes_;
   std::vector<NodeHealth> health_;

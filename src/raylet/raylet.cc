@@ -86,6 +86,9 @@ void Raylet::Register(int attempt, std::function<void(NodeId)> on_registered) {
   request.set_raylet_address(endpoint_.address());
   *request.mutable_total() = options_.resources.ToProto();
   request.set_object_store_capacity(options_.object_store_capacity);
+  request.set_http_address(options_.http_address);
+  request.set_is_head(options_.is_head);
+  request.set_has_driver(options_.has_driver);
   endpoint_.Call<RegisterNode>(
       options_.gcs_address, request,
       [this, attempt, on_registered = std::move(on_registered)](
@@ -141,6 +144,14 @@ void Raylet::SendHeartbeat() {
     request.set_resources_changed(true);
     *request.mutable_available() = local().available.ToProto();
     resources_changed_ = false;
+  }
+  if (options_.sample_usage) {
+    rpc::NodeUsage* usage = request.mutable_usage();
+    const ObjectStore::Stats store = store_.stats();
+    usage->set_object_store_used_bytes(store.used_bytes);
+    usage->set_object_store_capacity_bytes(store.capacity_bytes);
+    usage->set_object_store_objects(store.num_objects);
+    options_.sample_usage(usage);
   }
   endpoint_.Call<Heartbeat>(
       options_.gcs_address, request,

@@ -64,6 +64,17 @@ class Raylet {
     std::function<void()> on_declared_dead;
     // Where to log lease grants, spillbacks and transfers; null: nowhere.
     TraceRecorder* trace = nullptr;
+    // --- Real runtime only (docs/observability.md); unset in the simulator,
+    // whose messages then stay as they were. Registered with the GCS: this
+    // node's HTTP address (/metrics; the dashboard on the head), whether it
+    // runs the GCS, whether a driver runs here.
+    std::string http_address;
+    bool is_head = false;
+    bool has_driver = false;
+    // Fills the host's and the process's CPU and memory use into each
+    // heartbeat, which then also carries the object store's use. Null: no
+    // usage is reported (the simulator reads no /proc and no wall clock).
+    std::function<void(rpc::NodeUsage*)> sample_usage;
   };
 
   // `launcher` starts a worker process for this node (see WorkerPool).

@@ -108,9 +108,10 @@ void AppendUtilization(const RunReport& report,
   double cpus = 0;
   for (const ReportNode& node : report.nodes) cpus += node.cpus;
   absl::StrAppend(
-      html, UtilizationSvg(absl::StrCat("whole cluster (", CpuCount(cpus), ")"),
-                           ClusterUtilization(report.nodes, per_node),
-                           report.end_s, report.marks, {}));
+      html,
+      UtilizationSvg(absl::StrCat("whole cluster (", CpuCount(cpus), ")"),
+                     ClusterUtilization(report.nodes, per_node), report.end_s,
+                     report.marks, {.real_time = report.real_time}));
   absl::StrAppend(html, "<div class=\"grid\">\n");
   for (size_t n = 0; n < report.nodes.size(); ++n) {
     if (static_cast<int>(n) >= options.max_node_charts) {
@@ -124,7 +125,10 @@ void AppendUtilization(const RunReport& report,
         html,
         UtilizationSvg(absl::StrCat(node.name, " (", CpuCount(node.cpus), ")"),
                        per_node[n], report.end_s, report.marks,
-                       {.width = 360, .height = 150, .small = true}));
+                       {.width = 360,
+                        .height = 150,
+                        .small = true,
+                        .real_time = report.real_time}));
   }
   absl::StrAppend(html, "</div>\n");
 }
@@ -149,9 +153,9 @@ std::string RenderHtmlReport(const RunReport& report,
   AppendGraph(report, &html);
   AppendTimeline(report, &html);
   AppendUtilization(report, options, &html);
-  absl::StrAppend(&html,
-                  "<footer>Made by miniray. Times are simulated (virtual) "
-                  "time since the program started. This page is "
+  absl::StrAppend(&html, "<footer>Made by miniray. Times are ",
+                  report.real_time ? "wall-clock" : "simulated (virtual)",
+                  " time since the program started. This page is "
                   "self-contained: it loads nothing from anywhere.</footer>\n"
                   "</body>\n</html>\n");
   return html;

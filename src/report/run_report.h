@@ -73,6 +73,9 @@ struct RunReport {
   std::vector<TaskBar> bars;
   std::vector<TimeMark> marks;
   double end_s = 0;  // the end of the time axis (the makespan)
+  // Times are wall-clock (a real cluster's run, `miniray local`), not
+  // simulated: the axes and the footer say so.
+  bool real_time = false;
 };
 
 }  // namespace miniray

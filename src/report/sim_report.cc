@@ -43,6 +43,12 @@ const std::map<std::string, std::string>& Meanings() {
   return *meanings;
 }
 
+// Summary fields a real cluster's run does not measure.
+bool SimulatorOnly(const std::string& key) {
+  return key == "fingerprint" || key == "messages" || key == "network_bytes" ||
+         key == "events";
+}
+
 // Reads a JSON string starting at text[*i] == '"'; advances past it.
 bool ReadString(absl::string_view text, size_t* i, std::string* out) {
   for (++*i; *i < text.size(); ++*i) {
@@ -107,6 +113,17 @@ std::vector<std::pair<std::string, std::string>> FlatJsonFields(
     SkipSpace(json, &i);
     if (i < json.size() && json[i] == '"') {
       if (!ReadString(json, &i, &value)) return {};
+    } else if (i < json.size() && json[i] == '[') {
+      // An array (of strings, which may hold commas), kept as its text.
+      const size_t start = i++;
+      while (i < json.size() && json[i] != ']') {
+        std::string skipped;
+        if (json[i] == '"' ? !ReadString(json, &i, &skipped) : (++i, false)) {
+          return {};
+        }
+      }
+      if (i >= json.size()) return {};
+      value = std::string(json.substr(start, ++i - start));
     } else {
       while (i < json.size() && json[i] != ',' && json[i] != '}') {
         value.push_back(json[i++]);
@@ -123,14 +140,20 @@ RunReport MakeSimReport(const scenario::Scenario& scenario,
                         const RunSummary& summary, const TraceRecorder& trace,
                         const SimReportOptions& options) {
   RunReport report = ReportFromTrace(trace, ScenarioNodes(scenario));
-  report.title =
-      absl::StrCat("miniray run: ", summary.scenario, ", seed ", summary.seed);
+  report.real_time = options.real_cluster;
+  report.title = absl::StrCat(
+      options.real_cluster ? "miniray local run: " : "miniray run: ",
+      summary.scenario, ", seed ", summary.seed);
   report.succeeded = summary.error.empty();
   report.outcome = report.succeeded ? summary.result : summary.error;
   for (auto& [key, value] : FlatJsonFields(SummaryToJson(summary))) {
+    if (options.real_cluster && SimulatorOnly(key)) continue;
     auto meaning = Meanings().find(key);
-    report.facts.push_back(
-        {key, value, meaning != Meanings().end() ? meaning->second : ""});
+    std::string said = meaning != Meanings().end() ? meaning->second : "";
+    if (options.real_cluster && key == "makespan_s") {
+      said = "wall-clock seconds from the program's start to its end";
+    }
+    report.facts.push_back({key, value, said});
   }
   if (options.draw_graph) {
     const int tasks = static_cast<int>(trace.tasks().size());

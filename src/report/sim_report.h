@@ -26,6 +26,10 @@ namespace miniray {
 
 struct SimReportOptions {
   bool draw_graph = true;
+  // A real cluster's run (`miniray local --report`): wall-clock times, and
+  // the summary's simulator-only fields (fingerprint, messages,
+  // network_bytes, events) are left out.
+  bool real_cluster = false;
   // Bigger graphs are cut to this many tasks (see DotOptions::max_tasks).
   int graph_max_tasks = 300;
 };

@@ -77,6 +77,18 @@ TEST(FlatJsonFieldsTest, ReadsStringsNumbersAndEscapes) {
   EXPECT_TRUE(FlatJsonFields("[1]").empty());
 }
 
+// A real run's fault lines hold commas ("(pid 7, SIGKILL)"): the summary
+// table of `local --report` was empty.
+TEST(FlatJsonFieldsTest, KeepsArraysOfStringsWithCommasWhole) {
+  const auto fields = FlatJsonFields(
+      R"j({"faults": ["1s: killed node w (pid 7, SIGKILL)", "x]"], "n": 2})j");
+  ASSERT_EQ(fields.size(), 2u);
+  EXPECT_EQ(fields[0].second,
+            R"j(["1s: killed node w (pid 7, SIGKILL)", "x]"])j");
+  EXPECT_EQ(fields[1].second, "2");
+  EXPECT_TRUE(FlatJsonFields(R"({"a": ["unclosed})").empty());
+}
+
 TEST(InlineSvgTest, DropsPrologAndNamespaces) {
   EXPECT_EQ(InlineSvg("<?xml version=\"1.0\"?>\n<!DOCTYPE svg PUBLIC \"x\" "
                       "\"http://x\">\n<svg width=\"8\" xmlns=\"http://a\" "

@@ -155,9 +155,10 @@ void DrawAxisAndMarks(const RunReport& report, const Layout& layout,
                           FormatTick(tick));
   }
   absl::StrAppendFormat(svg,
-                        "<text x=\"%d\" y=\"%d\" class=\"axis\">simulated time "
+                        "<text x=\"%d\" y=\"%d\" class=\"axis\">%s time "
                         "since the program started (%s)</text>\n",
                         kLeft + layout.plot_width / 2, axis_y + 38,
+                        report.real_time ? "wall-clock" : "simulated",
                         layout.unit.name);
   for (const TimeMark& mark : report.marks) {
     const double x = kLeft + mark.time_s * layout.scale;

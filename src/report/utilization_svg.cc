@@ -51,9 +51,11 @@ void DrawAxes(const Frame& f, const UtilizationSvgOptions& options,
                         "fill=\"none\" stroke=\"#333\"/>\n",
                         f.left, f.top, f.width, f.height);
   absl::StrAppendFormat(svg,
-                        "<text x=\"%d\" y=\"%d\" class=\"axis\">simulated time "
+                        "<text x=\"%d\" y=\"%d\" class=\"axis\">%s time "
                         "(%s)</text>\n",
-                        f.left + f.width / 2, f.top + f.height + 32, unit.name);
+                        f.left + f.width / 2, f.top + f.height + 32,
+                        options.real_time ? "wall-clock" : "simulated",
+                        unit.name);
   if (!options.small) {
     absl::StrAppendFormat(svg,
                           "<text x=\"14\" y=\"%d\" class=\"axis\" "

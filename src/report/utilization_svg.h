@@ -23,6 +23,7 @@ struct UtilizationSvgOptions {
   int width = 1100;
   int height = 260;
   bool small = false;  // a small multiple: short title, two y ticks
+  bool real_time = false;  // the axis says wall-clock, not simulated, time
 };
 
 std::string UtilizationSvg(const std::string& title,

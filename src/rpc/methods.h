@@ -25,6 +25,8 @@ MINIRAY_RPC(Gcs, CreateActor, CreateActorRequest, CreateActorReply);
 MINIRAY_RPC(Gcs, GetActorInfo, GetActorInfoRequest, GetActorInfoReply);
 MINIRAY_RPC(Gcs, ReportWorkerFailure, ReportWorkerFailureRequest,
             ReportWorkerFailureReply);
+// Owners' task snapshots for the dashboard (real runtime only).
+MINIRAY_RPC(Gcs, AddTaskEvents, AddTaskEventsRequest, AddTaskEventsReply);
 
 // Raylet: scheduler, worker pool and object manager.
 MINIRAY_RPC(Raylet, RequestWorkerLease, LeaseRequest, LeaseReply);

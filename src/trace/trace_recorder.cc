@@ -1,5 +1,6 @@
 #include "src/trace/trace_recorder.h"
 
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -48,6 +49,16 @@ const char* TraceEventName(TraceEventType type) {
 
 void TraceRecorder::SetNodeName(NodeId node, std::string name) {
   nodes_[node] = std::move(name);
+}
+
+void TraceRecorder::Compact() {
+  events_.clear();
+  objects_.clear();
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    const bool ended = it->second.state == TaskState::kFinished ||
+                       it->second.state == TaskState::kFailed;
+    it = ended ? tasks_.erase(it) : std::next(it);
+  }
 }
 
 std::string TraceRecorder::NodeName(NodeId node) const {

@@ -114,6 +114,13 @@ class TraceRecorder {
   // The node's name, or "node-<id>".
   std::string NodeName(NodeId node) const;
 
+  // Forgets the event log, the objects and the tasks that ended (finished
+  // or failed), keeping the origin and the tasks still pending or running.
+  // For a trace read only as it goes, whose memory must stay bounded (an
+  // owner's, whose tasks are reported to the GCS: task_event_reporter.h).
+  // A forgotten task's later events (a rerun) are then ignored.
+  void Compact();
+
  private:
   std::map<TaskId, TaskTrace> tasks_;
   std::map<ObjectId, ObjectTrace> objects_;
