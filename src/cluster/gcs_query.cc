@@ -14,36 +14,32 @@ namespace {
 
 // What the reply callback hands back to the waiting thread. Shared, so that
 // a reply arriving after the waiter gave up touches nothing freed.
+template <typename Reply>
 struct Pending {
   absl::Mutex mu;
-  absl::StatusOr<std::vector<rpc::NodeInfo>> result ABSL_GUARDED_BY(mu) =
+  absl::StatusOr<Reply> result ABSL_GUARDED_BY(mu) =
       absl::UnknownError("no reply");
   absl::Notification done;
 };
 
-}  // namespace
-
-absl::StatusOr<std::vector<rpc::NodeInfo>> QueryNodes(EventLoop& loop,
-                                                      Transport& transport,
-                                                      const Address& gcs,
-                                                      absl::Duration timeout) {
-  CHECK(!loop.InLoopThread()) << "QueryNodes blocks: not on the loop";
-  auto pending = std::make_shared<Pending>();
+// Calls `Method` at the GCS on `loop` and waits for the reply.
+template <typename Method>
+absl::StatusOr<typename Method::Reply> CallGcs(
+    EventLoop& loop, Transport& transport, const Address& gcs,
+    const typename Method::Request& request, absl::Duration timeout) {
+  using Reply = typename Method::Reply;
+  CHECK(!loop.InLoopThread()) << "a GCS query blocks: not on the loop";
+  auto pending = std::make_shared<Pending<Reply>>();
   const bool posted = loop.RunAndWait([&] {
     // The endpoint only calls; it never listens. The callback keeps it
     // alive until the reply, and is destroyed on the loop.
     auto endpoint = std::make_shared<RpcEndpoint>(transport, "gcs-query");
-    endpoint->Call<GetAllNodes>(
-        gcs, rpc::GetAllNodesRequest(),
-        [pending, endpoint](absl::StatusOr<rpc::GetAllNodesReply> reply) {
+    endpoint->Call<Method>(
+        gcs, request,
+        [pending, endpoint](absl::StatusOr<Reply> reply) {
           {
             absl::MutexLock lock(&pending->mu);
-            if (reply.ok()) {
-              pending->result = std::vector<rpc::NodeInfo>(
-                  reply->nodes().begin(), reply->nodes().end());
-            } else {
-              pending->result = reply.status();
-            }
+            pending->result = std::move(reply);
           }
           pending->done.Notify();
         },
@@ -54,10 +50,39 @@ absl::StatusOr<std::vector<rpc::NodeInfo>> QueryNodes(EventLoop& loop,
   if (!pending->done.WaitForNotificationWithTimeout(timeout +
                                                     absl::Seconds(5))) {
     return absl::DeadlineExceededError(
-        absl::StrCat("Gcs.GetAllNodes to ", gcs, ": no reply"));
+        absl::StrCat(Method::kName, " to ", gcs, ": no reply"));
   }
   absl::MutexLock lock(&pending->mu);
   return pending->result;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<rpc::NodeInfo>> QueryNodes(EventLoop& loop,
+                                                      Transport& transport,
+                                                      const Address& gcs,
+                                                      absl::Duration timeout) {
+  absl::StatusOr<rpc::GetAllNodesReply> reply = CallGcs<GetAllNodes>(
+      loop, transport, gcs, rpc::GetAllNodesRequest(), timeout);
+  if (!reply.ok()) return reply.status();
+  return std::vector<rpc::NodeInfo>(reply->nodes().begin(),
+                                    reply->nodes().end());
+}
+
+absl::StatusOr<rpc::ActorInfo> QueryActor(EventLoop& loop,
+                                          Transport& transport,
+                                          const Address& gcs,
+                                          const std::string& name,
+                                          absl::Duration timeout) {
+  rpc::GetActorInfoRequest request;
+  request.set_name(name);
+  absl::StatusOr<rpc::GetActorInfoReply> reply =
+      CallGcs<GetActorInfo>(loop, transport, gcs, request, timeout);
+  if (!reply.ok()) return reply.status();
+  if (!reply->found()) {
+    return absl::NotFoundError(absl::StrCat("no actor named ", name));
+  }
+  return reply->actor();
 }
 
 absl::Status WaitForGcs(EventLoop& loop, Transport& transport,

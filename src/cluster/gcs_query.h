@@ -11,6 +11,7 @@
 #ifndef MINIRAY_CLUSTER_GCS_QUERY_H_
 #define MINIRAY_CLUSTER_GCS_QUERY_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,14 @@ absl::StatusOr<std::vector<rpc::NodeInfo>> QueryNodes(EventLoop& loop,
                                                       Transport& transport,
                                                       const Address& gcs,
                                                       absl::Duration timeout);
+
+// The actor named `name`, as the GCS has it now; NotFound if it knows
+// none by that name.
+absl::StatusOr<rpc::ActorInfo> QueryActor(EventLoop& loop,
+                                          Transport& transport,
+                                          const Address& gcs,
+                                          const std::string& name,
+                                          absl::Duration timeout);
 
 // Asks until the GCS answers (every 100 ms); DeadlineExceeded, with the
 // last error, if it has not answered within `timeout`.

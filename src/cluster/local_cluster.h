@@ -15,9 +15,11 @@
 //    the cluster itself as a node with no resources ("local-driver"), whose
 //    raylet holds the driver's objects, and runs the program as the driver
 //    on its own loop (a fiber);
-//  - kill_node faults SIGKILL the node's child at the fault's time after
-//    the program started (and start a fresh child after `duration`, if
-//    given); other fault kinds are reported on stderr and skipped;
+//  - faults happen at their time after the program started: kill_node
+//    SIGKILLs the node's process (and starts a fresh one after `duration`,
+//    if given); kill_worker SIGKILLs the node's busiest worker process;
+//    kill_actor the worker process hosting the actor. Other fault kinds are
+//    reported on stderr and skipped (local_faults.cc);
 //  - every child is killed and reaped when Run returns, on SIGINT/SIGTERM
 //    (see ChildProcesses), and by the kernel if this process dies.
 //
@@ -98,9 +100,11 @@ class LocalCluster {
     pid_t pid = 0;  // 0 when not running
   };
   struct PlannedFault {
+    enum class Kind { kKillNode, kRestartNode, kKillWorker, kKillActor };
     absl::Duration at;
-    int node = 0;          // index into children_
-    bool restart = false;  // heal: start a fresh process for the node
+    Kind kind = Kind::kKillNode;
+    int node = 0;       // index into children_ (all kinds but kKillActor)
+    std::string actor;  // kKillActor
   };
 
   absl::Status StartChildren();
@@ -112,7 +116,12 @@ class LocalCluster {
   absl::Status StartDriverNode();
   std::vector<PlannedFault> PlanFaults();
   void RunProgram(RunSummary& summary);
+  // local_faults.cc: one fault, now; returns what it did, for the log.
   void ApplyFault(const PlannedFault& fault, absl::Duration now);
+  std::string KillNode(Child& child);
+  std::string RestartNode(Child& child);
+  std::string KillWorker(Child& child);
+  std::string KillActor(const std::string& name);
   // Says on stderr which children died without being killed by a fault.
   void ReportUnexpectedExits();
   // Runs `fn` on the driver's loop with its trace (node names set), if it

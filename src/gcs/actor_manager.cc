@@ -176,6 +176,7 @@ void GcsActorManager::PushCreation(TaskId id, const rpc::LeaseGranted& granted) 
   Actor& actor = actors_.at(id);
   actor.info.set_address(granted.worker_address());
   actor.info.set_node_id(granted.node_id());
+  actor.info.set_worker_id(granted.worker_id());
   rpc::PushTaskRequest request;
   *request.mutable_spec() = actor.spec;
   request.set_lease_id(granted.lease_id());

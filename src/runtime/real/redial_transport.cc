@@ -44,6 +44,9 @@ void RedialTransport::Call(const Address& from, const Address& to,
   attempt->deadline =
       absl::Now() + std::min(options.timeout, options_.give_up_after);
   attempt->backoff = options_.first_backoff;
+  for (const std::string& service : options_.fail_fast_services) {
+    if (absl::StartsWith(method, service)) attempt->deadline = absl::Now();
+  }
   Send(std::move(attempt));
 }
 

@@ -27,10 +27,19 @@
 // handler's own Unavailable carries no such prefix and is passed through.
 // Attempts back off from `first_backoff` to `max_backoff` and stop at the
 // call's timeout or after `give_up_after`, when the last error is delivered.
+//
+// Calls to worker processes (methods of the services in
+// `fail_fast_services`) are not made again: a worker that dies on a live
+// node resets its connections, and its callers learn of it at once, as in
+// the simulator's kill_worker (an owner retries the task it had pushed, a
+// borrower hears that the owner is gone). Only nodes are silent when dead.
 // Listen and Close go straight to the inner transport. Thread-safety: as the
 // inner transport's; retries are timers on `loop`.
 #ifndef MINIRAY_RUNTIME_REAL_REDIAL_TRANSPORT_H_
 #define MINIRAY_RUNTIME_REAL_REDIAL_TRANSPORT_H_
+
+#include <string>
+#include <vector>
 
 #include "src/runtime/real/event_loop.h"
 #include "src/runtime/transport.h"
@@ -43,6 +52,8 @@ class RedialTransport : public Transport {
     absl::Duration first_backoff = absl::Milliseconds(50);
     absl::Duration max_backoff = absl::Seconds(1);
     absl::Duration give_up_after = absl::Seconds(60);
+    // Services (method name prefixes) whose calls fail at once.
+    std::vector<std::string> fail_fast_services = {"CoreWorker."};
   };
 
   // `inner` and `loop` must outlive this transport, and no retry may be

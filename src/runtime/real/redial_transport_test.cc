@@ -1,7 +1,8 @@
 // Proves that RedialTransport calls again a call whose peer is not
 // listening, until the peer appears (a restarted process), that it gives up
-// at the call's timeout, and that a handler's own Unavailable reaches the
-// caller at once, without a second call.
+// at the call's timeout, that calls to fail-fast services (workers) are
+// not made again, and that a handler's own Unavailable reaches the caller
+// at once, without a second call.
 #include "src/runtime/real/redial_transport.h"
 
 #include <atomic>
@@ -19,10 +20,11 @@ namespace {
 
 // Calls through `transport` and waits for the reply (on this thread).
 absl::StatusOr<std::string> CallThrough(Transport& transport, const Address& to,
-                                        absl::Duration timeout) {
+                                        absl::Duration timeout,
+                                        absl::string_view method = "Test.M") {
   absl::Notification done;
   absl::StatusOr<std::string> result = absl::UnknownError("no reply");
-  transport.Call("client", to, "Test.M", "ping", {.timeout = timeout},
+  transport.Call("client", to, method, "ping", {.timeout = timeout},
                  [&](absl::StatusOr<std::string> reply) {
                    result = std::move(reply);
                    done.Notify();
@@ -66,6 +68,21 @@ TEST(RedialTransportTest, GivesUpAtTheCallsTimeout) {
   EXPECT_FALSE(reply.ok());
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(200));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  loop.Stop();
+}
+
+TEST(RedialTransportTest, CallsToAFailFastServiceAreNotMadeAgain) {
+  EventLoop loop("redial-test");
+  GrpcTransport grpc(loop, NoToken());
+  RedialTransport transport(
+      grpc, loop,
+      {.first_backoff = absl::Seconds(2), .fail_fast_services = {"Worker."}});
+  const Address nobody = absl::StrCat("127.0.0.1:", *PickFreePort("127.0.0.1"));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> reply = CallThrough(
+      transport, nobody, absl::InfiniteDuration(), "Worker.Push");
+  EXPECT_TRUE(absl::IsUnavailable(reply.status())) << reply.status();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2)) << "it was retried";
   loop.Stop();
 }
 

@@ -1,0 +1,163 @@
+// LocalCluster's faults: which of a scenario's faults a real cluster of
+// processes can apply, and applying them with SIGKILL.
+#include <signal.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "src/cluster/gcs_query.h"
+#include "src/cluster/local_cluster.h"
+#include "src/cluster/worker_processes.h"
+#include "src/common/units.h"
+
+namespace miniray {
+namespace {
+
+// How long a kill_actor waits for the GCS to say where the actor is.
+constexpr absl::Duration kActorQueryTimeout = absl::Seconds(2);
+
+}  // namespace
+
+std::vector<LocalCluster::PlannedFault> LocalCluster::PlanFaults() {
+  using Kind = PlannedFault::Kind;
+  std::vector<PlannedFault> planned;
+  auto index_of = [this](const std::string& name) {
+    auto child = std::find_if(children_.begin(), children_.end(),
+                              [&](const Child& c) { return c.name == name; });
+    return static_cast<int>(child - children_.begin());  // validated names
+  };
+  for (int i = 0; i < scenario_.fault_size(); ++i) {
+    const scenario::Fault& fault = scenario_.fault(i);
+    const absl::Duration at = ParseDuration(fault.at()).value();
+    switch (fault.kind_case()) {
+      case scenario::Fault::kKillWorker:
+        planned.push_back({at, Kind::kKillWorker, index_of(fault.kill_worker())});
+        continue;
+      case scenario::Fault::kKillActor:
+        planned.push_back({at, Kind::kKillActor, 0, fault.kill_actor()});
+        continue;
+      case scenario::Fault::kKillNode:
+        break;
+      default: {
+        const auto* field =
+            fault.GetDescriptor()->FindFieldByNumber(fault.kind_case());
+        std::cerr << "miniray: fault[" << i << "] ("
+                  << (field != nullptr ? field->name() : "unknown") << " at "
+                  << fault.at() << ") is not supported in local mode; skipped\n";
+        continue;
+      }
+    }
+    const int index = index_of(fault.kill_node());
+    if (index == 0) {
+      std::cerr << "miniray: fault[" << i << "] kills the head: in local mode "
+                << "that kills the GCS too (it runs in the head's process)\n";
+    }
+    planned.push_back({at, Kind::kKillNode, index});
+    if (!fault.duration().empty()) {
+      if (index == 0) {
+        std::cerr << "miniray: fault[" << i << "]: the head is not restarted "
+                  << "in local mode (the GCS keeps no state to restart from)\n";
+      } else {
+        planned.push_back({at + ParseDuration(fault.duration()).value(),
+                           Kind::kRestartNode, index});
+      }
+    }
+  }
+  std::stable_sort(planned.begin(), planned.end(),
+                   [](const auto& a, const auto& b) { return a.at < b.at; });
+  return planned;
+}
+
+void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
+  using Kind = PlannedFault::Kind;
+  std::string what;
+  std::string node;
+  const char* kind = "";
+  switch (fault.kind) {
+    case Kind::kKillNode:
+      what = KillNode(children_[fault.node]);
+      kind = "kill_node";
+      break;
+    case Kind::kRestartNode:
+      what = RestartNode(children_[fault.node]);
+      kind = "node_back";
+      break;
+    case Kind::kKillWorker:
+      what = KillWorker(children_[fault.node]);
+      kind = "kill_worker";
+      break;
+    case Kind::kKillActor:
+      what = KillActor(fault.actor);
+      kind = "kill_actor";
+      break;
+  }
+  if (fault.kind != Kind::kKillActor) node = children_[fault.node].name;
+  fault_log_.push_back(absl::StrCat(absl::FormatDuration(now), ": ", what));
+  WithDriverTrace([&](TraceRecorder& trace) {
+    trace.FaultInjected(node, kind, absl::Now());
+  });
+}
+
+std::string LocalCluster::KillNode(Child& child) {
+  if (child.pid == 0) return absl::StrCat("kill_node ", child.name, ": not running");
+  processes_.Kill(child.pid);
+  const std::string what =
+      absl::StrCat("killed node ", child.name, " (pid ", child.pid, ", SIGKILL)");
+  child.pid = 0;
+  return what;
+}
+
+std::string LocalCluster::RestartNode(Child& child) {
+  if (child.pid != 0) return absl::StrCat("node ", child.name, " still runs");
+  absl::Status status = StartChild(child);
+  return status.ok() ? absl::StrCat("restarted node ", child.name,
+                                    " as a fresh process (pid ", child.pid, ")")
+                     : absl::StrCat("cannot restart node ", child.name, ": ",
+                                    status.message());
+}
+
+// The node's worker processes are its children, not ours: the node reaps
+// the one killed here and tells its raylet, as for any worker that dies.
+std::string LocalCluster::KillWorker(Child& child) {
+  std::optional<WorkerProcess> victim =
+      child.pid == 0 ? std::nullopt : BusiestOf(WorkerProcessesOf(child.pid));
+  if (!victim.has_value()) {
+    return absl::StrCat("kill_worker on ", child.name,
+                        ": no live worker to kill");
+  }
+  kill(victim->pid, SIGKILL);
+  return absl::StrCat("killed worker ", victim->worker_id & 0xffff, " on node ",
+                      child.name, " (pid ", victim->pid, ", SIGKILL",
+                      victim->running ? ", running" : "", ")");
+}
+
+std::string LocalCluster::KillActor(const std::string& name) {
+  absl::StatusOr<rpc::ActorInfo> actor =
+      QueryActor(driver_host_->loop(), driver_host_->transport(), gcs_address_,
+                 name, kActorQueryTimeout);
+  if (!actor.ok() || actor->state() != rpc::ACTOR_ALIVE) {
+    return absl::StrCat("kill_actor ", name, ": ",
+                        actor.ok() ? "not alive" : actor.status().message());
+  }
+  absl::StatusOr<std::vector<rpc::NodeInfo>> nodes =
+      QueryNodes(driver_host_->loop(), driver_host_->transport(),
+                 gcs_address_, kActorQueryTimeout);
+  for (const rpc::NodeInfo& info : nodes.ok() ? *nodes : std::vector<rpc::NodeInfo>()) {
+    if (info.node_id() != actor->node_id()) continue;
+    for (const Child& child : children_) {
+      if (child.name != info.name() || child.pid == 0) continue;
+      for (const WorkerProcess& worker : WorkerProcessesOf(child.pid)) {
+        if (worker.worker_id != actor->worker_id()) continue;
+        kill(worker.pid, SIGKILL);
+        return absl::StrCat("killed actor ", name, ": its worker ",
+                            worker.worker_id & 0xffff, " on node ", child.name,
+                            " (pid ", worker.pid, ", SIGKILL)");
+      }
+    }
+  }
+  return absl::StrCat("kill_actor ", name, ": its worker process not found");
+}
+
+}  // namespace miniray
