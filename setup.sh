@@ -19,6 +19,8 @@ packages=(
   python3-distributed
   # the dashboard (src/dashboard/) and //tests:dashboard_test (tag browser)
   libcpp-httplib-dev chromium chromium-driver curl
+  # //tests:netns_test: nodes in network namespaces (ip netns, veth)
+  iproute2
 )
 
 missing=()
