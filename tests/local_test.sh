@@ -74,6 +74,26 @@ elif kill -0 "$killed_pid" 2>/dev/null; then
 fi
 expect_no_leftovers "$(marker_of "$err")" "local_kill_node"
 
+# A worker process and an actor's worker process killed for real, with the
+# simulator's results. The actor is restarted (the GCS counts it) and its
+# scenario's expectations are met. (Whether the killed worker was running
+# a task depends on real timing: kill_worker_retry's expectation of a
+# retry is not checked.)
+for scenario in faults/kill_worker_retry faults/actor_restart; do
+  file=scenarios/$scenario.textproto
+  want=$(json_field result "$("$miniray" sim "$file" --json 2>/dev/null)")
+  out=$("$miniray" local "$file" --json 2>"$err")
+  status=$?
+  [ "$status" = 0 ] || [ "$scenario" = faults/kill_worker_retry ] ||
+    fail "local $scenario: exit $status; out: $out"
+  [ "$(json_field result "$out")" = "$want" ] ||
+    fail "local $scenario: result '$(json_field result "$out")', sim says '$want'"
+  grep -q '"faults": \[".*: killed \(worker\|actor\) ' <<<"$out" ||
+    fail "local $scenario: no worker killed: $out"
+done
+[ "$(json_field actors_restarted "$out")" -ge 1 ] 2>/dev/null ||
+  fail "local actor_restart: actors_restarted $(json_field actors_restarted "$out")"
+
 # SIGINT in the middle of a run: exit 130, every node process gone. (A
 # background job of a script starts with SIGINT ignored; `local` installs
 # its handler before it prints the marker.)

@@ -85,6 +85,13 @@ absl::StatusOr<rpc::ActorInfo> QueryActor(EventLoop& loop,
   return reply->actor();
 }
 
+absl::StatusOr<rpc::GetClusterStatsReply> QueryClusterStats(
+    EventLoop& loop, Transport& transport, const Address& gcs,
+    absl::Duration timeout) {
+  return CallGcs<GetClusterStats>(loop, transport, gcs,
+                                  rpc::GetClusterStatsRequest(), timeout);
+}
+
 absl::Status WaitForGcs(EventLoop& loop, Transport& transport,
                         const Address& gcs, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;

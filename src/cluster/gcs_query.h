@@ -36,6 +36,11 @@ absl::StatusOr<rpc::ActorInfo> QueryActor(EventLoop& loop,
                                           const std::string& name,
                                           absl::Duration timeout);
 
+// Counters the GCS keeps (actor restarts).
+absl::StatusOr<rpc::GetClusterStatsReply> QueryClusterStats(
+    EventLoop& loop, Transport& transport, const Address& gcs,
+    absl::Duration timeout);
+
 // Asks until the GCS answers (every 100 ms); DeadlineExceeded, with the
 // last error, if it has not answered within `timeout`.
 absl::Status WaitForGcs(EventLoop& loop, Transport& transport,

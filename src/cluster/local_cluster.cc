@@ -348,6 +348,11 @@ RunSummary LocalCluster::Run() {
     // The tasks' last states, before this process (a `submit`) goes.
     driver_host_->FlushTaskEvents(absl::Seconds(2));
     summary.metrics = driver_host_->metrics();
+    // Actor restarts are counted where they happen: in the GCS.
+    absl::StatusOr<rpc::GetClusterStatsReply> stats =
+        QueryClusterStats(driver_host_->loop(), driver_host_->transport(),
+                          gcs_address_, absl::Seconds(2));
+    if (stats.ok()) summary.metrics.actors_restarted = stats->actors_restarted();
     summary.faults = fault_log_;
     HandOverDriverTrace(summary);
     if (options_.on_program_done) options_.on_program_done(summary);

@@ -22,6 +22,11 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
   endpoint_.Handle<GetAllNodes>([this](auto request, auto respond) {
     HandleGetAllNodes(std::move(request), std::move(respond));
   });
+  endpoint_.Handle<GetClusterStats>([this](auto, auto respond) {
+    rpc::GetClusterStatsReply reply;
+    reply.set_actors_restarted(actor_manager_.restarts());
+    respond(std::move(reply));
+  });
   endpoint_.Handle<AddTaskEvents>([this](auto request, auto respond) {
     task_manager_.AddEvents(request);
     respond(rpc::AddTaskEventsReply());

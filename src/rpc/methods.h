@@ -21,6 +21,8 @@ namespace miniray {
 MINIRAY_RPC(Gcs, RegisterNode, RegisterNodeRequest, RegisterNodeReply);
 MINIRAY_RPC(Gcs, Heartbeat, HeartbeatRequest, HeartbeatReply);
 MINIRAY_RPC(Gcs, GetAllNodes, GetAllNodesRequest, GetAllNodesReply);
+MINIRAY_RPC(Gcs, GetClusterStats, GetClusterStatsRequest,
+            GetClusterStatsReply);
 MINIRAY_RPC(Gcs, CreateActor, CreateActorRequest, CreateActorReply);
 MINIRAY_RPC(Gcs, GetActorInfo, GetActorInfoRequest, GetActorInfoReply);
 MINIRAY_RPC(Gcs, ReportWorkerFailure, ReportWorkerFailureRequest,
