@@ -1,7 +1,8 @@
 // Proves that the object manager copies objects between two nodes' stores
-// byte for byte, in chunks (a bounded window of them in flight), in size / bandwidth of virtual time, with one
-// transfer per object however many ask, and keeps the owner's directory
-// right: new copies, evicted copies, and objects the owner does not know.
+// byte for byte, in chunks with a bounded window of them in flight, in size /
+// bandwidth of virtual time, with one transfer per object however many ask,
+// and keeps the owner's directory right: new copies, evicted copies, and
+// objects the owner does not know.
 #include "src/object_manager/object_manager.h"
 
 #include <memory>
