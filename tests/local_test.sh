@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Proves that `miniray local` runs scenarios on a real cluster of processes
 # with the results `miniray sim` gets, that a kill_node fault really kills
-# the node's process and the job still gets the right answer, and that no
-# node process outlives a run: not after a normal end, not after SIGINT.
+# the node's process and the job still gets the right answer, that an actor
+# on a killed node restarts on another, and that no node process outlives a
+# run: not after a normal end, not after SIGINT.
 set -u
 miniray=${MINIRAY:-./miniray}
 failures=0
@@ -60,6 +61,27 @@ elif kill -0 "$killed_pid" 2>/dev/null; then
   fail "local_kill_node: pid $killed_pid still runs"
 fi
 expect_no_leftovers "$(marker_of "$err")" "local_kill_node"
+
+# An actor (max_restarts 1) on a node killed for real restarts on the other
+# node: its calls return what the simulator's do, and the program saw the
+# actor's node change.
+file=scenarios/faults/actor_node_failover.textproto
+want=$(json_field result "$("$miniray" sim "$file" --json 2>/dev/null)")
+out=$("$miniray" local "$file" --json 2>"$err")
+status=$?
+got=$(json_field result "$out")
+if [ "$status" != 0 ]; then
+  fail "actor_node_failover: exit $status; out: $out; stderr: $(cat "$err")"
+elif [ "$got" != "$want" ]; then
+  fail "actor_node_failover: result '$got', sim says '$want'"
+fi
+case "$got" in
+  *"moved to another node: yes") ;;
+  *) fail "actor_node_failover: the actor did not move: '$got'" ;;
+esac
+grep -q 'killed node roomy (pid [0-9]*, SIGKILL)' <<<"$out" ||
+  fail "actor_node_failover: no kill in the fault log: $out"
+expect_no_leftovers "$(marker_of "$err")" "actor_node_failover"
 
 # SIGINT in the middle of a run: exit 130, every node process gone. (A
 # background job of a script starts with SIGINT ignored; `local` installs
