@@ -5,8 +5,10 @@
 // asks raylets for workers (a bounded number of lease requests in flight,
 // starting at the local raylet and following spillbacks). When a worker is
 // granted, the owner pushes the next task of the queue to it directly, and
-// keeps pushing while the queue has tasks; then it returns the worker. This
-// is how Ray's owner-based scheduling keeps the raylets off the hot path.
+// keeps pushing while the queue has tasks; then it returns the worker (or,
+// with idle_worker_keep, keeps it that long for the next task of the key).
+// This is how Ray's owner-based scheduling keeps the raylets off the hot
+// path.
 //
 // A lease request that fails (no reply, connection refused) is not the
 // tasks' fault, so, as in Ray: one that failed at a raylet the request was
