@@ -1,4 +1,4 @@
-"""The Dask side of bench/vs_dask.sh: the same four measurements as the
+"""The Dask side of bench/vs_dask.sh: the same measurements as the
 miniray programs in src/programs/bench_programs.cc, on
 LocalCluster(n_workers=2, threads_per_worker=1, processes=True).
 
@@ -9,7 +9,7 @@ import argparse
 import json
 import time
 
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, wait
 
 
 def noop(x):
@@ -18,6 +18,10 @@ def noop(x):
 
 def blob_size(blob):
     return len(blob)
+
+
+def make_blob(nbytes):
+    return b"x" * nbytes
 
 
 class Counter:
@@ -92,6 +96,20 @@ def put_get(client, mib, remote):
     return result
 
 
+def transfer(client, mib):
+    """A task on one worker makes a blob; once it exists, a task on the other
+    worker reads it (miniray's `transfer` program)."""
+    nbytes = mib << 20
+    first, second = sorted(client.scheduler_info()["workers"])[:2]
+    blob = client.submit(make_blob, nbytes, workers=[first], pure=False)
+    wait([blob])
+    start = time.perf_counter()
+    size = client.submit(blob_size, blob, workers=[second], pure=False).result()
+    seconds = time.perf_counter() - start
+    assert size == nbytes
+    return {"mib": mib, "seconds": seconds, "gbps": nbytes / seconds / 1e9}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=10000)
@@ -99,6 +117,8 @@ def main():
     parser.add_argument("--calls", type=int, default=10000)
     parser.add_argument("--mib", type=int, default=100)
     parser.add_argument("--remote", type=int, default=0)
+    parser.add_argument("--transfer_mib", type=int, default=0,
+                        help="also time a blob of this size between the workers")
     args = parser.parse_args()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
@@ -108,6 +128,8 @@ def main():
             "actor_calls": actor_calls(client, args.calls),
             "put_get": put_get(client, args.mib, args.remote),
         }
+        if args.transfer_mib > 0:
+            results["transfer"] = transfer(client, args.transfer_mib)
     print(json.dumps(results))
 
 

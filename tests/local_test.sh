@@ -3,8 +3,9 @@
 # with the results `miniray sim` gets, that tasks run in worker processes
 # the nodes start, that a kill_node fault really kills the node's process and
 # the job still gets the right answer (and that its --report page, drawn
-# from the driver's trace, shows the run and the kill), and that no node or
-# worker process outlives a run: not after a normal end, not after SIGINT.
+# from the driver's trace, shows the run and the kill), that killed workers
+# and an actor on a killed node come back, and that no node or worker
+# process outlives a run: not after a normal end, not after SIGINT.
 set -u
 miniray=${MINIRAY:-./miniray}
 failures=0
@@ -93,6 +94,27 @@ for scenario in faults/kill_worker_retry faults/actor_restart; do
 done
 [ "$(json_field actors_restarted "$out")" -ge 1 ] 2>/dev/null ||
   fail "local actor_restart: actors_restarted $(json_field actors_restarted "$out")"
+
+# An actor (max_restarts 1) on a node killed for real restarts on the other
+# node: its calls return what the simulator's do, and the program saw the
+# actor's node change.
+file=scenarios/faults/actor_node_failover.textproto
+want=$(json_field result "$("$miniray" sim "$file" --json 2>/dev/null)")
+out=$("$miniray" local "$file" --json 2>"$err")
+status=$?
+got=$(json_field result "$out")
+if [ "$status" != 0 ]; then
+  fail "actor_node_failover: exit $status; out: $out; stderr: $(cat "$err")"
+elif [ "$got" != "$want" ]; then
+  fail "actor_node_failover: result '$got', sim says '$want'"
+fi
+case "$got" in
+  *"moved to another node: yes") ;;
+  *) fail "actor_node_failover: the actor did not move: '$got'" ;;
+esac
+grep -q 'killed node roomy (pid [0-9]*, SIGKILL)' <<<"$out" ||
+  fail "actor_node_failover: no kill in the fault log: $out"
+expect_no_leftovers "$(marker_of "$err")" "actor_node_failover"
 
 # SIGINT in the middle of a run: exit 130, every node process gone. (A
 # background job of a script starts with SIGINT ignored; `local` installs

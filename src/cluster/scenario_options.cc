@@ -64,6 +64,9 @@ CoreWorker::Options DriverOptionsFromScenario(
   CoreWorker::Options options;
   options.max_inline_bytes =
       BytesOr(scenario.config().max_inline_object_size(), 100 * 1024);
+  // A driver's sequential tasks reuse their worker: one RPC per task
+  // instead of three (docs/real-cluster.md, section 9).
+  options.idle_worker_keep = absl::Milliseconds(10);
   if (scenario.config().has_max_pending_lease_requests()) {
     options.max_pending_lease_requests =
         scenario.config().max_pending_lease_requests();

@@ -20,6 +20,7 @@ CoreWorker::CoreWorker(CoreWorkerRuntime runtime, Options options)
   submitter_options.local_node = options_.node_id;
   submitter_options.max_pending_lease_requests =
       options_.max_pending_lease_requests;
+  submitter_options.idle_worker_keep = options_.idle_worker_keep;
   submitter_options.on_pushed = OwnerPushTracer();
   submitter_ = std::make_unique<TaskSubmitter>(
       runtime.clock, endpoint_, std::move(submitter_options),

@@ -104,6 +104,8 @@ class CoreWorker {
     bool is_driver = false;
     int64_t max_inline_bytes = 100 * 1024;
     int max_pending_lease_requests = 10;
+    // TaskSubmitter::Options::idle_worker_keep.
+    absl::Duration idle_worker_keep = absl::ZeroDuration();
     // Simulated time spent on each task before its function runs.
     absl::Duration task_overhead = absl::ZeroDuration();
     // A planted bug for testing the fuzzer: lost objects are never rebuilt.

@@ -21,6 +21,14 @@ TaskSubmitter::TaskSubmitter(Clock& clock, RpcEndpoint& endpoint,
 
 TaskSubmitter::~TaskSubmitter() {
   for (const auto& [retry, timer] : retry_timers_) clock_.Cancel(timer);
+  // Kept idle workers go back now (best effort: the process may end first,
+  // and then the raylet learns of it as of any owner's death).
+  for (const auto& [key, state] : keys_) {
+    for (const auto& [worker, timer] : state.idle) {
+      clock_.Cancel(timer);
+      ReturnLease(worker);
+    }
+  }
 }
 
 std::string TaskSubmitter::SchedulingKey(const rpc::TaskSpec& spec) {
@@ -33,7 +41,15 @@ std::string TaskSubmitter::SchedulingKey(const rpc::TaskSpec& spec) {
 
 void TaskSubmitter::Submit(rpc::TaskSpec spec) {
   const std::string key = SchedulingKey(spec);
-  keys_[key].queue.push_back(std::move(spec));
+  KeyState& state = keys_[key];
+  state.queue.push_back(std::move(spec));
+  if (!state.idle.empty()) {
+    const auto [worker, timer] = state.idle.back();
+    state.idle.pop_back();
+    clock_.Cancel(timer);
+    OnWorkerIdle(key, worker);
+    return;
+  }
   RequestLeases(key);
 }
 
@@ -180,9 +196,15 @@ void TaskSubmitter::OnWorkerIdle(const std::string& key,
                                  const LeasedWorker& worker) {
   KeyState& state = keys_.at(key);
   if (state.queue.empty()) {
-    rpc::ReturnWorkerRequest request;
-    request.set_lease_id(worker.lease_id);
-    endpoint_.Call<ReturnWorker>(worker.raylet_address, request, nullptr);
+    if (options_.idle_worker_keep > absl::ZeroDuration()) {
+      const TimerId timer = clock_.RunAfter(
+          options_.idle_worker_keep, [this, key, lease_id = worker.lease_id] {
+            ReturnIdle(key, lease_id);
+          });
+      state.idle.emplace_back(worker, timer);
+      return;
+    }
+    ReturnLease(worker);
     MaybeForget(key);
     return;
   }
@@ -202,6 +224,25 @@ void TaskSubmitter::OnWorkerIdle(const std::string& key,
       [this, push_id](absl::StatusOr<rpc::PushTaskReply> reply) {
         OnPushReply(push_id, std::move(reply));
       });
+}
+
+void TaskSubmitter::ReturnLease(const LeasedWorker& worker) {
+  rpc::ReturnWorkerRequest request;
+  request.set_lease_id(worker.lease_id);
+  endpoint_.Call<ReturnWorker>(worker.raylet_address, request, nullptr);
+}
+
+void TaskSubmitter::ReturnIdle(const std::string& key, uint64_t lease_id) {
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return;
+  auto& idle = it->second.idle;
+  auto worker = std::find_if(idle.begin(), idle.end(), [&](const auto& entry) {
+    return entry.first.lease_id == lease_id;
+  });
+  if (worker == idle.end()) return;
+  ReturnLease(worker->first);
+  idle.erase(worker);
+  MaybeForget(key);
 }
 
 void TaskSubmitter::OnPushReply(uint64_t push_id,
@@ -242,6 +283,20 @@ void TaskSubmitter::OnNodeDied(NodeId node) {
     OnPushReply(id,
                 absl::UnavailableError(absl::StrCat("node ", node, " died")));
   }
+  // Idle workers of the dead node are forgotten (nothing to return them to).
+  std::vector<std::string> emptied;
+  for (auto& [key, state] : keys_) {
+    auto dead = std::remove_if(state.idle.begin(), state.idle.end(),
+                               [&](const auto& entry) {
+                                 if (entry.first.node != node) return false;
+                                 clock_.Cancel(entry.second);
+                                 return true;
+                               });
+    if (dead == state.idle.end()) continue;
+    state.idle.erase(dead, state.idle.end());
+    emptied.push_back(key);
+  }
+  for (const std::string& key : emptied) MaybeForget(key);
 }
 
 void TaskSubmitter::MaybeForget(const std::string& key) {
@@ -249,7 +304,7 @@ void TaskSubmitter::MaybeForget(const std::string& key) {
   if (it == keys_.end()) return;
   const KeyState& state = it->second;
   if (state.queue.empty() && state.pending_lease_requests == 0 &&
-      state.busy_workers == 0) {
+      state.busy_workers == 0 && state.idle.empty()) {
     keys_.erase(it);
   }
 }

@@ -5,8 +5,10 @@
 // asks raylets for workers (a bounded number of lease requests in flight,
 // starting at the local raylet and following spillbacks). When a worker is
 // granted, the owner pushes the next task of the queue to it directly, and
-// keeps pushing while the queue has tasks; then it returns the worker. This
-// is how Ray's owner-based scheduling keeps the raylets off the hot path.
+// keeps pushing while the queue has tasks; then it returns the worker (or,
+// with idle_worker_keep, keeps it that long for the next task of the key).
+// This is how Ray's owner-based scheduling keeps the raylets off the hot
+// path.
 //
 // A lease request that fails (no reply, connection refused) is not the
 // tasks' fault, so, as in Ray: one that failed at a raylet the request was
@@ -23,6 +25,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "src/common/ids.h"
 #include "src/proto/miniray.pb.h"
@@ -50,6 +54,12 @@ class TaskSubmitter {
     absl::Duration lease_retry_backoff = absl::Milliseconds(100);
     absl::Duration lease_retry_backoff_max = absl::Seconds(2);
     int lease_attempts_max = 8;
+    // A leased worker left with no queued task of its kind is kept this
+    // long for the next one, then returned to its raylet. A task submitted
+    // meanwhile goes straight to it: one PushTask instead of lease requests
+    // (two with a spillback) and then a PushTask. Zero: returned at once,
+    // as Ray's owners do and the simulator keeps.
+    absl::Duration idle_worker_keep = absl::ZeroDuration();
     // Called when a task is pushed to a leased worker (node, worker id);
     // null: nobody is told. The dashboard's owner-side trace uses it.
     std::function<void(const rpc::TaskSpec&, NodeId, WorkerId)> on_pushed;
@@ -57,7 +67,7 @@ class TaskSubmitter {
 
   TaskSubmitter(Clock& clock, RpcEndpoint& endpoint, Options options,
                 OnTaskDone on_done, OnTaskFailed on_failed);
-  // Cancels the retry timers still pending.
+  // Cancels the retry timers still pending; returns kept idle workers.
   ~TaskSubmitter();
 
   // Queues a task whose arguments are all available.
@@ -97,6 +107,9 @@ class TaskSubmitter {
     // Lease requests at the local raylet that failed in a row (reset by any
     // reply); bounded by Options::lease_attempts_max.
     int local_lease_failures = 0;
+    // Leased workers kept idle (Options::idle_worker_keep), each with the
+    // timer that returns it.
+    std::vector<std::pair<LeasedWorker, TimerId>> idle;
   };
 
   static std::string SchedulingKey(const rpc::TaskSpec& spec);
@@ -113,6 +126,9 @@ class TaskSubmitter {
   void OnPushReply(uint64_t push_id, absl::StatusOr<rpc::PushTaskReply> reply);
   void FailQueued(const std::string& key, const rpc::ErrorInfo& error);
   void OnWorkerIdle(const std::string& key, const LeasedWorker& worker);
+  void ReturnLease(const LeasedWorker& worker);
+  // The keep of idle worker `lease_id` of `key` is over: return it.
+  void ReturnIdle(const std::string& key, uint64_t lease_id);
   void MaybeForget(const std::string& key);
 
   Clock& clock_;

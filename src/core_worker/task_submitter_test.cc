@@ -3,7 +3,8 @@
 // grant_or_reject, several tasks pushed through one lease before it is
 // returned, queued tasks failed when the raylet says infeasible, and failed
 // lease requests retried (at the local raylet, after a backoff, a bounded
-// number of times) rather than failing the queue at once.
+// number of times) rather than failing the queue at once, and, when asked
+// to keep idle workers, the next task sent to the kept worker directly.
 #include "src/core_worker/task_submitter.h"
 
 #include <string>
@@ -119,6 +120,34 @@ TEST_F(TaskSubmitterTest, OneLeaseRunsManyTasksThenIsReturned) {
   for (size_t i = 1; i < pending_.size(); ++i) Grant(i, 20 + i);
   RunAll();
   EXPECT_EQ(returned_.size(), pending_.size());
+}
+
+TEST_F(TaskSubmitterTest, KeptIdleWorkerTakesTheNextTaskWithoutALease) {
+  TaskSubmitter::Options options{"n0:7000", /*local_node=*/0, 3};
+  options.idle_worker_keep = absl::Milliseconds(10);
+  submitter_ = std::make_unique<TaskSubmitter>(
+      loop_, owner_, options,
+      [this](const rpc::TaskSpec& spec, absl::StatusOr<rpc::PushTaskReply>) {
+        done_.push_back(spec.id().seq());
+      },
+      [](const rpc::TaskSpec&, const rpc::ErrorInfo&) {});
+  Submit(1);
+  loop_.RunUntil([&] { return !pending_.empty(); },
+                 loop_.Now() + absl::Seconds(1));
+  Grant(0, 11);
+  loop_.RunUntil([&] { return done_.size() == 1; },
+                 loop_.Now() + absl::Seconds(1));
+  EXPECT_TRUE(returned_.empty()) << "returned before the keep was over";
+
+  Submit(1);  // within the keep: straight to the kept worker
+  loop_.RunUntil([&] { return done_.size() == 2; },
+                 loop_.Now() + absl::Seconds(1));
+  EXPECT_EQ(requests_.size(), 1u);
+  EXPECT_EQ(pushed_, (std::vector<uint64_t>{1, 2}));
+
+  RunAll();  // the keep runs out: the worker goes back
+  EXPECT_EQ(returned_, std::vector<uint64_t>{11});
+  EXPECT_GE(loop_.elapsed(), absl::Milliseconds(10));
 }
 
 TEST_F(TaskSubmitterTest, FollowsSpillbackWithGrantOrReject) {

@@ -1,5 +1,6 @@
 #include "src/gcs/actor_manager.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -26,14 +27,21 @@ std::vector<rpc::ActorInfo> GcsActorManager::actors() const {
 }
 
 void GcsActorManager::OnNodeDied(uint32_t node) {
-  std::vector<TaskId> orphaned, lost;
+  dead_nodes_.push_back(node);
+  std::vector<TaskId> orphaned, lost, waiting;
   for (const auto& [id, actor] : actors_) {
     if (actor.info.state() == rpc::ACTOR_DEAD) continue;
     if (NodeOfWorker(actor.spec.owner_worker()) == node) {
       orphaned.push_back(id);
     } else if (!actor.info.address().empty() && actor.info.node_id() == node) {
       lost.push_back(id);
+    } else if (actor.info.address().empty() && actor.lease_node == node) {
+      waiting.push_back(id);
     }
+  }
+  for (TaskId id : waiting) {
+    RetryLease(id,
+               absl::StrCat("node ", node, " died while asked for a lease"));
   }
   for (TaskId id : orphaned) {
     Settle(id, rpc::ACTOR_DEAD,
@@ -91,6 +99,7 @@ void GcsActorManager::OnWorkerLost(TaskId id, const std::string& why) {
   actor.info.set_num_restarts(used + 1);
   actor.info.set_state(rpc::ACTOR_RESTARTING);
   actor.info.clear_address();
+  actor.lease_attempts = 0;
   RequestLease(id, actor.owner_raylet, /*grant_or_reject=*/false);
 }
 
@@ -121,26 +130,54 @@ void GcsActorManager::HandleCreateActor(rpc::CreateActorRequest request,
 }
 
 void GcsActorManager::RequestLease(TaskId id, const Address& raylet,
-                                   bool grant_or_reject) {
+                                   bool grant_or_reject, uint32_t node) {
+  Actor& actor = actors_.at(id);
   rpc::LeaseRequest request;
-  *request.mutable_spec() = actors_.at(id).spec;
+  *request.mutable_spec() = actor.spec;
   request.set_grant_or_reject(grant_or_reject);
   request.set_request_id(next_lease_request_++);
-  const uint32_t incarnation = actors_.at(id).info.num_restarts();
+  actor.lease_request = request.request_id();
+  actor.lease_node = node;
+  ++actor.lease_attempts;
   endpoint_.Call<RequestWorkerLease>(
       raylet, request,
-      [this, id, incarnation](absl::StatusOr<rpc::LeaseReply> reply) {
-        // A reply for an earlier incarnation (held by a partition) is stale.
-        const rpc::ActorInfo& info = actors_.at(id).info;
-        if (info.state() == rpc::ACTOR_DEAD ||
-            info.num_restarts() != incarnation) {
+      [this, id,
+       sent = request.request_id()](absl::StatusOr<rpc::LeaseReply> reply) {
+        // A reply to an earlier request (for an earlier incarnation, held by
+        // a partition, or to a node since declared dead) is stale.
+        const Actor& actor = actors_.at(id);
+        if (actor.info.state() == rpc::ACTOR_DEAD ||
+            actor.lease_request != sent) {
           return;
         }
         OnLease(id, std::move(reply));
       });
 }
 
-void GcsActorManager::OnLease(TaskId id, absl::StatusOr<rpc::LeaseReply> reply) {
+void GcsActorManager::RetryLease(TaskId id, const std::string& why) {
+  Actor& actor = actors_.at(id);
+  if (actor.lease_attempts >= kLeaseAttemptsMax) {
+    Settle(id, rpc::ACTOR_DEAD,
+           MakeError(rpc::ACTOR_DIED,
+                     absl::StrCat("cannot lease a worker for actor ",
+                                  actor.spec.function(), ": ", why)));
+    return;
+  }
+  actor.lease_request = 0;  // a late reply to the request is stale
+  actor.lease_node = kNoNode;
+  const uint32_t incarnation = actor.info.num_restarts();
+  clock_.RunAfter(kLeaseRetryDelay, [this, id, incarnation] {
+    const Actor& actor = actors_.at(id);
+    if (actor.info.state() == rpc::ACTOR_DEAD ||
+        actor.info.num_restarts() != incarnation || actor.lease_request != 0) {
+      return;
+    }
+    RequestLease(id, actor.owner_raylet, /*grant_or_reject=*/false);
+  });
+}
+
+void GcsActorManager::OnLease(TaskId id,
+                              absl::StatusOr<rpc::LeaseReply> reply) {
   const std::string& name = actors_.at(id).spec.function();
   if (!reply.ok()) {
     Settle(id, rpc::ACTOR_DEAD,
@@ -153,15 +190,23 @@ void GcsActorManager::OnLease(TaskId id, absl::StatusOr<rpc::LeaseReply> reply) 
     case rpc::LeaseReply::kGranted:
       PushCreation(id, reply->granted());
       return;
-    case rpc::LeaseReply::kSpillback:
+    case rpc::LeaseReply::kSpillback: {
+      const uint32_t node = reply->spillback().node_id();
+      if (std::find(dead_nodes_.begin(), dead_nodes_.end(), node) !=
+          dead_nodes_.end()) {
+        RetryLease(
+            id, absl::StrCat("spilled back to node ", node, ", which is dead"));
+        return;
+      }
       RequestLease(id, reply->spillback().raylet_address(),
-                   /*grant_or_reject=*/true);
+                   /*grant_or_reject=*/true, node);
       return;
+    }
     case rpc::LeaseReply::kInfeasible:
       Settle(id, rpc::ACTOR_DEAD,
              MakeError(rpc::ACTOR_DIED,
-                       absl::StrCat("actor ", name,
-                                    " cannot be placed: ", reply->infeasible())));
+                       absl::StrCat("actor ", name, " cannot be placed: ",
+                                    reply->infeasible())));
       return;
     case rpc::LeaseReply::kDependencyFailed:
       Settle(id, rpc::ACTOR_DEAD, reply->dependency_failed());

@@ -13,7 +13,10 @@
 // declared dead) the GCS restarts it, as Ray does, while its max_restarts
 // allows: a new lease, the constructor run again, a new address; callers
 // that wait for the restart hear of it. An actor whose owner's node died
-// dies with its owner (fate sharing).
+// dies with its owner (fate sharing). A lease request waiting on a node
+// that dies, or a spillback to a node the GCS knows is dead (the owner's
+// raylet may not know yet), is asked of the owner's raylet again after
+// kLeaseRetryDelay, up to kLeaseAttemptsMax times.
 //
 // Single-threaded, on the GCS's loop.
 #ifndef MINIRAY_GCS_ACTOR_MANAGER_H_
@@ -51,6 +54,8 @@ class GcsActorManager {
   // How long a caller waiting for a restart (min_num_restarts) waits before
   // it is told the actor's current state.
   static constexpr absl::Duration kRestartPatience = absl::Seconds(2);
+  static constexpr absl::Duration kLeaseRetryDelay = absl::Milliseconds(100);
+  static constexpr int kLeaseAttemptsMax = 100;
 
  private:
   struct Waiter {
@@ -62,6 +67,12 @@ class GcsActorManager {
     rpc::ActorInfo info;
     rpc::TaskSpec spec;
     Address owner_raylet;  // where the GCS asks for a worker
+    // The lease request under way: its number (a reply to an older one is
+    // stale), the node asked (kNoNode: the owner's raylet, whose node is
+    // not looked up), and how many were sent for this incarnation.
+    uint64_t lease_request = 0;
+    uint32_t lease_node = kNoNode;
+    int lease_attempts = 0;
     std::vector<Respond<CreateActor>> creators;
     std::map<uint64_t, Waiter> waiters;  // by arrival
   };
@@ -70,7 +81,10 @@ class GcsActorManager {
                          Respond<CreateActor> respond);
   void HandleGetActorInfo(rpc::GetActorInfoRequest request,
                           Respond<GetActorInfo> respond);
-  void RequestLease(TaskId id, const Address& raylet, bool grant_or_reject);
+  void RequestLease(TaskId id, const Address& raylet, bool grant_or_reject,
+                    uint32_t node = kNoNode);
+  // Asks the owner's raylet again, later: the node asked died.
+  void RetryLease(TaskId id, const std::string& why);
   void OnLease(TaskId id, absl::StatusOr<rpc::LeaseReply> reply);
   void PushCreation(TaskId id, const rpc::LeaseGranted& granted);
   void Settle(TaskId id, rpc::ActorState state, const rpc::ErrorInfo& death);
@@ -88,6 +102,7 @@ class GcsActorManager {
   uint64_t next_waiter_ = 1;
   uint64_t next_lease_request_ = 1;
   std::map<std::string, TaskId> names_;  // live and pending named actors
+  std::vector<uint32_t> dead_nodes_;     // as declared by the GCS
 };
 
 }  // namespace miniray

@@ -188,35 +188,61 @@ void ObjectManager::HandlePullObject(rpc::PullObjectRequest request,
     return;
   }
   reply.set_object_size(object->size());
-  // Copy the handle: the store may evict the object while chunks are sent.
-  StoredObject copy = *object;
+  const int64_t chunk_size = std::max<int64_t>(1, request.chunk_size());
+  const uint64_t push_id = next_push_id_++;
+  Push& push = pushes_[push_id];
+  push.id = id;
+  push.object = *object;
+  push.to = request.requester_address();
+  push.chunk_size = chunk_size;
+  push.num_chunks =
+      std::max<int64_t>(1, (object->size() + chunk_size - 1) / chunk_size);
   respond(std::move(reply));
-  PushChunks(id, copy, request.requester_address(),
-             std::max<int64_t>(1, request.chunk_size()));
+  SendChunks(push_id);
 }
 
-void ObjectManager::PushChunks(ObjectId id, const StoredObject& object,
-                               const Address& to, int64_t chunk_size) {
-  const int64_t size = object.size();
-  const int64_t real = object.data.size();
-  const uint32_t num_chunks =
-      std::max<int64_t>(1, (size + chunk_size - 1) / chunk_size);
-  for (uint32_t i = 0; i < num_chunks; ++i) {
-    const int64_t begin = i * chunk_size;
-    const int64_t end = std::min(size, begin + chunk_size);
+void ObjectManager::SendChunks(uint64_t push_id) {
+  Push& push = pushes_.at(push_id);
+  const int64_t size = push.object.size();
+  const int64_t real = push.object.data.size();
+  while (push.in_flight < std::max(1, options_.chunks_in_flight_max) &&
+         push.next_chunk < push.num_chunks) {
+    const uint32_t i = push.next_chunk++;
+    const int64_t begin = i * push.chunk_size;
+    const int64_t end = std::min(size, begin + push.chunk_size);
     rpc::PushChunkRequest chunk;
-    *chunk.mutable_id() = ToProto(id);
+    *chunk.mutable_id() = ToProto(push.id);
     chunk.set_chunk_index(i);
-    chunk.set_num_chunks(num_chunks);
+    chunk.set_num_chunks(push.num_chunks);
     chunk.set_object_size(size);
     const int64_t real_end = std::min(end, real);
     if (begin < real_end) {
-      chunk.set_data(std::string(object.data.view().substr(begin, real_end - begin)));
+      chunk.set_data(push.object.data.data() + begin, real_end - begin);
     }
     const int64_t synthetic = (end - begin) - chunk.data().size();
     chunk.set_synthetic_bytes(synthetic);
-    endpoint_.Call<PushChunk>(to, chunk, nullptr,
-                              CallOptions{.synthetic_bytes = synthetic});
+    ++push.in_flight;
+    endpoint_.Call<PushChunk>(
+        push.to, chunk,
+        [this, push_id](absl::StatusOr<rpc::PushChunkReply> reply) {
+          OnChunkAcknowledged(push_id, reply.ok());
+        },
+        CallOptions{.synthetic_bytes = synthetic});
+  }
+}
+
+void ObjectManager::OnChunkAcknowledged(uint64_t push_id, bool delivered) {
+  auto it = pushes_.find(push_id);
+  if (it == pushes_.end()) return;
+  Push& push = it->second;
+  --push.in_flight;
+  // A requester that cannot be reached gets no more chunks: it asks this
+  // node or another again when it learns the transfer failed.
+  if (!delivered) push.next_chunk = push.num_chunks;
+  if (push.next_chunk < push.num_chunks) {
+    SendChunks(push_id);
+  } else if (push.in_flight == 0) {
+    pushes_.erase(it);
   }
 }
 
@@ -261,10 +287,20 @@ void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
   // chunks are only placed once all are here.
   if (!request.data().empty()) {
     const size_t offset = index * options_.chunk_size;
-    if (transfer.data.size() < offset + request.data().size()) {
-      transfer.data.resize(offset + request.data().size());
+    std::string& data = transfer.data;
+    // One allocation for an object of real bytes (all of them, in the real
+    // runtime), not one per chunk.
+    if (data.empty() && request.synthetic_bytes() == 0) {
+      data.reserve(transfer.size);
     }
-    transfer.data.replace(offset, request.data().size(), request.data());
+    if (offset == data.size()) {
+      data.append(request.data());  // in order, the usual case
+    } else {
+      if (data.size() < offset + request.data().size()) {
+        data.resize(offset + request.data().size());
+      }
+      data.replace(offset, request.data().size(), request.data());
+    }
   }
   transfer.synthetic_bytes += request.synthetic_bytes();
   if (transfer.chunks_received < transfer.num_chunks) return;

@@ -6,7 +6,11 @@
 //   1. ask the object's owner where copies are (GetObjectLocations);
 //   2. ask one of those nodes for it (PullObject); that node answers whether
 //      it has it and then pushes the object in chunks (PushChunk), each
-//      taking its share of the link's bandwidth;
+//      taking its share of the link's bandwidth. At most
+//      chunks_in_flight_max chunks of one push are unacknowledged at a time
+//      (as Ray's object manager bounds the chunks it has in flight): enough
+//      to keep the link busy, while a 1 GiB object is not copied into
+//      messages all at once;
 //   3. reserve room in the local store, assemble the chunks, seal the copy as
 //      a secondary copy and tell the owner about the new location.
 //
@@ -42,6 +46,8 @@ class ObjectManager {
 
   struct Options {
     int64_t chunk_size = 5 << 20;
+    // Chunks of one push sent and not yet acknowledged, at most.
+    int chunks_in_flight_max = 4;
     // Asking the owner again while it knows of no copy yet: how often, and
     // how long to wait between asks.
     int lookup_attempts_max = 20;
@@ -93,6 +99,18 @@ class ObjectManager {
     int64_t synthetic_bytes = 0;
   };
 
+  // One object being sent to one requester, chunk by chunk.
+  struct Push {
+    ObjectId id;
+    // A handle on the bytes: the store may evict the object meanwhile.
+    StoredObject object;
+    Address to;
+    int64_t chunk_size = 0;
+    uint32_t num_chunks = 0;
+    uint32_t next_chunk = 0;  // the next chunk to send
+    int in_flight = 0;        // chunks sent and not yet acknowledged
+  };
+
   void LookUp(ObjectId id);
   void OnLocations(ObjectId id,
                    absl::StatusOr<rpc::GetObjectLocationsReply> reply);
@@ -103,8 +121,10 @@ class ObjectManager {
   void RequestFrom(ObjectId id, const NodeView& source);
   void HandlePullObject(rpc::PullObjectRequest request,
                         Respond<PullObject> respond);
-  void PushChunks(ObjectId id, const StoredObject& object,
-                  const Address& to, int64_t chunk_size);
+  // Sends chunks of push `push_id` until chunks_in_flight_max are
+  // unacknowledged or all are sent; each acknowledgement sends the next.
+  void SendChunks(uint64_t push_id);
+  void OnChunkAcknowledged(uint64_t push_id, bool delivered);
   void HandlePushChunk(rpc::PushChunkRequest request,
                        Respond<PushChunk> respond);
   void Finish(ObjectId id, const rpc::ErrorInfo& error);
@@ -120,6 +140,10 @@ class ObjectManager {
   absl::flat_hash_map<ObjectId, Transfer> transfers_;
   // Owners of the secondary copies in the local store, to report evictions.
   absl::flat_hash_map<ObjectId, rpc::ObjectRefProto> secondary_owners_;
+  // Pushes under way, by an id of their own (one object may go to several
+  // nodes). Looked up only, never iterated.
+  absl::flat_hash_map<uint64_t, Push> pushes_;
+  uint64_t next_push_id_ = 1;
 };
 
 }  // namespace miniray

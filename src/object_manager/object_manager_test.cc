@@ -1,7 +1,8 @@
 // Proves that the object manager copies objects between two nodes' stores
-// byte for byte, in chunks, in size / bandwidth of virtual time, with one
-// transfer per object however many ask, and keeps the owner's directory
-// right: new copies, evicted copies, and objects the owner does not know.
+// byte for byte, in chunks with a bounded window of them in flight, in size /
+// bandwidth of virtual time, with one transfer per object however many ask,
+// and keeps the owner's directory right: new copies, evicted copies, and
+// objects the owner does not know.
 #include "src/object_manager/object_manager.h"
 
 #include <memory>
@@ -180,6 +181,34 @@ TEST_F(ObjectManagerTest, ConcurrentPullsOfOneObjectShareOneTransfer) {
   EXPECT_EQ(local->error.type(), rpc::ERROR_NONE);
   RunFor(absl::Milliseconds(1));
   EXPECT_EQ(owner_.lookups(), 1);
+}
+
+// Regression: the source sent every chunk of an object at once, so a 1 GiB
+// object was copied into 1 GiB of messages before the first one left.
+TEST_F(ObjectManagerTest, PushKeepsAtMostAWindowOfChunksInFlight) {
+  const int window = ObjectManager::Options().chunks_in_flight_max;
+  const int64_t size = kChunkBytes * (window + 3);
+  Bytes bytes = Pattern(size);
+  const ObjectId id = PutOnA(bytes);
+
+  std::shared_ptr<PullResult> pull = Pull(*b_, id);
+  loop_.RunUntil(
+      [&] { return a_->transport.sent(PushChunk::kName).messages > 0; },
+      loop_.Now() + absl::Seconds(1));
+  // A chunk takes WireTime(kChunkBytes) (10 ms) to cross: none has arrived
+  // yet, so none has been acknowledged.
+  RunFor(WireTime(kChunkBytes) / 2);
+  EXPECT_EQ(a_->transport.sent(PushChunk::kName).messages, window);
+
+  RunUntilDone(*pull);
+  EXPECT_EQ(pull->error.type(), rpc::ERROR_NONE) << pull->error.message();
+  EXPECT_EQ(a_->transport.sent(PushChunk::kName).messages, window + 3);
+  const StoredObject* copy = b_->store.Get(id);
+  ASSERT_NE(copy, nullptr);
+  EXPECT_TRUE(copy->data.view() == bytes.view()) << "the copy differs from the original";
+  // Acknowledgements add round trips, not idle wire time: the window keeps
+  // the link busy.
+  EXPECT_LT(pull->at, WireTime(size) + absl::Milliseconds(2));
 }
 
 TEST_F(ObjectManagerTest, SyntheticObjectTransfersAtItsFullSize) {

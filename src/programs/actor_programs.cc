@@ -97,6 +97,57 @@ std::string CountedSlowsProgram(const ProgramContext& context) {
 }
 MINIRAY_PROGRAM(counted_slows, CountedSlowsProgram);
 
+// Multiplies by a factor given at creation, so its answers do not depend on
+// how often it was restarted; tells which node it runs on.
+class Scaler {
+ public:
+  explicit Scaler(int64_t factor) : factor_(factor) {}
+  int64_t Scale(int64_t x) {
+    Work(absl::Milliseconds(50));
+    return x * factor_;
+  }
+  int64_t Node() const { return CurrentWorker().node_id(); }
+
+ private:
+  int64_t factor_;
+};
+
+Scaler* CreateScaler(int64_t factor) { return new Scaler(factor); }
+MINIRAY_ACTOR_FACTORY(CreateScaler);
+MINIRAY_ACTOR_METHOD(Scaler, Scale);
+MINIRAY_ACTOR_METHOD(Scaler, Node);
+
+// actor_failover: an actor that may restart (max_restarts 1, calls retried)
+// needs one unit of the custom resource "pin"; `calls` sequential calls of
+// 50 ms each (default 30). A scenario kills the actor's node meanwhile: the
+// calls must still return the right values, from the actor restarted on
+// another node. The result is the sum of the answers and whether the actor's
+// node changed. First, an "anchor" actor takes one "pin" on the node with
+// the resource "anchor": the scheduler prefers the least used node, so the
+// actor goes to a node other than the anchor's (which a scenario kills),
+// and can restart on the anchor's if that has a "pin" to spare.
+std::string ActorFailoverProgram(const ProgramContext& context) {
+  const int64_t calls = context.IntArg("calls", 30);
+  ActorHandle<Scaler> anchor =
+      Actor(CreateScaler).SetResources({{"pin", 1}, {"anchor", 1}}).Remote(1);
+  Get(anchor.Task(&Scaler::Node).Remote());  // placed before the actor
+  ActorHandle<Scaler> scaler = Actor(CreateScaler)
+                                   .SetResources({{"pin", 1}})
+                                   .SetMaxRestarts(1)
+                                   .SetMaxTaskRetries(-1)
+                                   .Remote(3);
+  const int64_t first_node = Get(scaler.Task(&Scaler::Node).Remote());
+  int64_t sum = 0;
+  for (int64_t i = 1; i <= calls; ++i) {
+    sum += Get(scaler.Task(&Scaler::Scale).Remote(i));
+  }
+  const int64_t last_node = Get(scaler.Task(&Scaler::Node).Remote());
+  return absl::StrCat(
+      "sum=", sum, " (want ", 3 * calls * (calls + 1) / 2,
+      "), moved to another node: ", first_node != last_node ? "yes" : "no");
+}
+MINIRAY_PROGRAM(actor_failover, ActorFailoverProgram);
+
 // A task that fails its first `failures` attempts: it counts its attempts
 // on the actor named "attempts".
 int64_t Flaky(int64_t failures) {
