@@ -34,6 +34,14 @@ bool RedialTransport::Unreachable(const absl::Status& status,
 void RedialTransport::Call(const Address& from, const Address& to,
                            absl::string_view method, std::string request,
                            const CallOptions& options, ReplyCallback on_reply) {
+  for (const std::string& service : options_.fail_fast_services) {
+    if (absl::StartsWith(method, service)) {
+      // Made once: the request needs no copy kept for a retry.
+      inner_.Call(from, to, method, std::move(request), options,
+                  std::move(on_reply));
+      return;
+    }
+  }
   auto attempt = std::make_shared<Attempt>();
   attempt->from = from;
   attempt->to = to;
@@ -44,9 +52,6 @@ void RedialTransport::Call(const Address& from, const Address& to,
   attempt->deadline =
       absl::Now() + std::min(options.timeout, options_.give_up_after);
   attempt->backoff = options_.first_backoff;
-  for (const std::string& service : options_.fail_fast_services) {
-    if (absl::StartsWith(method, service)) attempt->deadline = absl::Now();
-  }
   Send(std::move(attempt));
 }
 
