@@ -26,15 +26,10 @@ constexpr absl::Duration kReapInterval = absl::Milliseconds(20);
 }  // namespace
 
 NodeHost::NodeHost(Options options) : options_(std::move(options)) {
-  loop_ = std::make_unique<EventLoop>(options_.raylet.node_name);
-  clock_ = std::make_unique<RealClock>(*loop_);
-  executor_ = std::make_unique<FiberExecutor>(*loop_);
-  transport_ = std::make_unique<GrpcTransport>(
-      *loop_,
-      GrpcTransport::Options{.token = options_.token,
-                             .insecure_no_token = options_.insecure_no_token});
-  redial_ = std::make_unique<RedialTransport>(*transport_, *loop_,
-                                              RedialTransport::Options{});
+  runtime_ = std::make_unique<ProcessRuntime>(ProcessRuntime::Options{
+      .name = options_.raylet.node_name,
+      .token = options_.token,
+      .insecure_no_token = options_.insecure_no_token});
   rng_ = std::make_unique<Rng>(
       options_.seed, absl::StrCat("raylet/", options_.raylet.node_name));
 }
@@ -45,7 +40,7 @@ NodeHost::~NodeHost() {
   // this thread. Blocked fibers are dropped with the executor. The HTTP
   // server goes first: its handlers wait on the loop.
   dashboard_.reset();
-  loop_->Stop();
+  runtime_->Stop();
   workers_.KillAll();
   driver_.reset();
   store_service_.reset();
@@ -54,11 +49,7 @@ NodeHost::~NodeHost() {
   if (!segment_prefix_.empty()) SharedSegment::UnlinkAll(segment_prefix_);
   task_events_.reset();
   gcs_.reset();
-  redial_.reset();
-  transport_.reset();
-  executor_.reset();
-  clock_.reset();
-  loop_.reset();
+  runtime_.reset();
 }
 
 absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
@@ -71,7 +62,7 @@ absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
   }
   // A raylet registers once, at Start: the GCS must be up by then.
   absl::Status gcs_up =
-      WaitForGcs(*host->loop_, *host->redial_, host->options_.gcs_address,
+      WaitForGcs(host->runtime_->loop(), host->runtime_->transport(), host->options_.gcs_address,
                  host->options_.start_timeout);
   if (!gcs_up.ok()) return gcs_up;
   // The HTTP port is registered with the raylet, so it is chosen first.
@@ -87,8 +78,8 @@ absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
 
 absl::Status NodeHost::StartGcs() {
   absl::Status status;
-  loop_->RunAndWait([&] {
-    gcs_ = std::make_unique<GcsServer>(*clock_, *redial_, options_.gcs_address,
+  runtime_->loop().RunAndWait([&] {
+    gcs_ = std::make_unique<GcsServer>(runtime_->clock(), runtime_->transport(), options_.gcs_address,
                                        options_.gcs);
     status = gcs_->Start();
   });
@@ -131,14 +122,14 @@ absl::Status NodeHost::StartRaylet() {
       port = *free;
     }
     raylet_address_ = absl::StrCat(options_.host, ":", port);
-    loop_->RunAndWait([&] {
+    runtime_->loop().RunAndWait([&] {
       // Before the raylet: it launches workers once registered.
       task_events_ = std::make_unique<TaskEventReporter>(
-          *clock_, *redial_,
+          runtime_->clock(), runtime_->transport(),
           TaskEventReporter::Options{.gcs_address = options_.gcs_address,
                                      .from_address = raylet_address_});
       raylet_ = std::make_unique<Raylet>(
-          *clock_, *redial_, *rng_, metrics_, raylet_address_,
+          runtime_->clock(), runtime_->transport(), *rng_, metrics_, raylet_address_,
           [this](WorkerId id) { LaunchWorker(id); }, raylet_options);
       store_client_ = std::make_unique<InProcessStoreClient>(raylet_->store());
       status = StartStoreService();
@@ -185,12 +176,12 @@ absl::Status NodeHost::StartStoreService() {
     absl::StatusOr<int> port = PickFreePort(options_.host);
     if (!port.ok()) return port.status();
     store_service_ = std::make_unique<StoreService>(
-        *redial_, absl::StrCat(options_.host, ":", *port), raylet_->store(),
+        runtime_->transport(), absl::StrCat(options_.host, ":", *port), raylet_->store(),
         segment_prefix_);
     status = store_service_->Start();
   }
   if (!status.ok()) return status;
-  clock_->RunAfter(kReapInterval, [this] { ReapWorkers(); });
+  runtime_->clock().RunAfter(kReapInterval, [this] { ReapWorkers(); });
   return absl::OkStatus();
 }
 
@@ -219,7 +210,7 @@ void NodeHost::LaunchWorker(WorkerId id) {
     LOG(ERROR) << options_.raylet.node_name << ": cannot start worker "
                << (id & 0xffff) << ": " << pid.status().message();
     // As if it had exited at once: the pool may start another later.
-    clock_->RunAfter(absl::Seconds(1), [this, id] { raylet_->OnWorkerExit(id); });
+    runtime_->clock().RunAfter(absl::Seconds(1), [this, id] { raylet_->OnWorkerExit(id); });
     return;
   }
   worker_pids_[*pid] = id;
@@ -236,12 +227,12 @@ void NodeHost::ReapWorkers() {
                  << ChildProcesses::DescribeWaitStatus(status);
     raylet_->OnWorkerExit(id);
   }
-  clock_->RunAfter(kReapInterval, [this] { ReapWorkers(); });
+  runtime_->clock().RunAfter(kReapInterval, [this] { ReapWorkers(); });
 }
 
 std::vector<pid_t> NodeHost::WorkerPids() {
   std::vector<pid_t> pids;
-  loop_->RunAndWait([&] {
+  runtime_->loop().RunAndWait([&] {
     for (const auto& [pid, id] : worker_pids_) pids.push_back(pid);
   });
   return pids;
@@ -259,9 +250,9 @@ absl::StatusOr<CoreWorker*> NodeHost::StartDriver(CoreWorker::Options options) {
     options.gcs_address = options_.gcs_address;
     options.is_driver = true;
     options.trace_as_owner = options_.trace_driver;
-    loop_->RunAndWait([&] {
+    runtime_->loop().RunAndWait([&] {
       driver_ = std::make_unique<CoreWorker>(
-          CoreWorkerRuntime{*clock_, *redial_, *executor_, *store_client_,
+          CoreWorkerRuntime{runtime_->clock(), runtime_->transport(), runtime_->executor(), *store_client_,
                             metrics_,
                             options_.trace_driver ? &trace_ : nullptr},
           options);
@@ -276,19 +267,19 @@ absl::StatusOr<CoreWorker*> NodeHost::StartDriver(CoreWorker::Options options) {
 
 Metrics NodeHost::metrics() {
   Metrics copy;
-  loop_->RunAndWait([&] { copy = metrics_; });
+  runtime_->loop().RunAndWait([&] { copy = metrics_; });
   return copy;
 }
 
 void NodeHost::FlushTaskEvents(absl::Duration timeout) {
   auto flushed = std::make_shared<absl::Notification>();
-  loop_->RunAndWait(
+  runtime_->loop().RunAndWait(
       [&] { task_events_->Flush([flushed] { flushed->Notify(); }); });
   flushed->WaitForNotificationWithTimeout(timeout);
 }
 
 bool NodeHost::WithRaylet(const std::function<void(const Raylet&)>& fn) {
-  return loop_->RunAndWait([&] { fn(*raylet_); });
+  return runtime_->loop().RunAndWait([&] { fn(*raylet_); });
 }
 
 absl::Status NodeHost::StartDashboard() {
@@ -297,7 +288,7 @@ absl::Status NodeHost::StartDashboard() {
                            .raylet = raylet_.get(),
                            .trace = options_.trace_driver ? &trace_ : nullptr,
                            .metrics = &metrics_,
-                           .clock = clock_.get()};
+                           .clock = &runtime_->clock()};
   if (options_.trace_driver) {
     // The driver's trace knows node ids only; the raylet's view has names.
     sources.before_read = [this] {
@@ -308,7 +299,7 @@ absl::Status NodeHost::StartDashboard() {
   }
   absl::StatusOr<std::unique_ptr<DashboardServer>> server =
       DashboardServer::Start(
-          *loop_, sources,
+          runtime_->loop(), sources,
           DashboardServer::Options{.host = options_.host,
                                    .port = options_.dashboard_port,
                                    .token = options_.token,

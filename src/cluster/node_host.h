@@ -45,11 +45,7 @@
 #include "src/gcs/gcs_server.h"
 #include "src/object_store/store_client.h"
 #include "src/raylet/raylet.h"
-#include "src/runtime/real/event_loop.h"
-#include "src/runtime/real/fiber_executor.h"
-#include "src/runtime/real/grpc_transport.h"
-#include "src/runtime/real/real_clock.h"
-#include "src/runtime/real/redial_transport.h"
+#include "src/runtime/real/process_runtime.h"
 #include "src/runtime/rng.h"
 #include "src/shared_store/store_service.h"
 
@@ -125,9 +121,9 @@ class NodeHost {
   NodeId node_id() const { return node_id_; }
   const Address& raylet_address() const { return raylet_address_; }
   const Address& gcs_address() const { return options_.gcs_address; }
-  EventLoop& loop() { return *loop_; }
-  Transport& transport() { return *redial_; }
-  FiberExecutor& executor() { return *executor_; }
+  EventLoop& loop() { return runtime_->loop(); }
+  Transport& transport() { return runtime_->transport(); }
+  FiberExecutor& executor() { return runtime_->executor(); }
   // Runs `fn(raylet)` on the loop and returns what it returns.
   bool WithRaylet(const std::function<void(const Raylet&)>& fn);
   // The HTTP server, or null if options.dashboard_port was -1.
@@ -153,13 +149,7 @@ class NodeHost {
   Options options_;
   // Declaration order is construction order; the destructor tears down by
   // hand (see there).
-  std::unique_ptr<EventLoop> loop_;
-  std::unique_ptr<RealClock> clock_;
-  std::unique_ptr<FiberExecutor> executor_;
-  std::unique_ptr<GrpcTransport> transport_;
-  // What the components use: a killed peer looks silent, as in the
-  // simulator, until the GCS declares its node dead (redial_transport.h).
-  std::unique_ptr<RedialTransport> redial_;
+  std::unique_ptr<ProcessRuntime> runtime_;
   std::unique_ptr<Rng> rng_;
   Metrics metrics_;  // touched on the loop only
   std::unique_ptr<GcsServer> gcs_;

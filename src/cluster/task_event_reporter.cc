@@ -9,32 +9,6 @@
 namespace miniray {
 namespace {
 
-const char* KindName(TaskKind kind) {
-  switch (kind) {
-    case TaskKind::kNormal:
-      return "task";
-    case TaskKind::kActorCreation:
-      return "actor_creation";
-    case TaskKind::kActorMethod:
-      return "actor_method";
-  }
-  return "unknown";
-}
-
-const char* StateName(TaskState state) {
-  switch (state) {
-    case TaskState::kPending:
-      return "pending";
-    case TaskState::kRunning:
-      return "running";
-    case TaskState::kFinished:
-      return "finished";
-    case TaskState::kFailed:
-      return "failed";
-  }
-  return "unknown";
-}
-
 bool IsTaskEvent(TraceEventType type) {
   switch (type) {
     case TraceEventType::kTaskSubmitted:
@@ -55,8 +29,8 @@ rpc::TaskEventProto TaskEventFromTrace(const TaskTrace& task) {
   rpc::TaskEventProto event;
   *event.mutable_task_id() = ToProto(task.id);
   event.set_name(task.name);
-  event.set_kind(KindName(task.kind));
-  event.set_state(StateName(task.state));
+  event.set_kind(TaskKindName(task.kind));
+  event.set_state(TaskStateName(task.state));
   if (task.node != kNoNode) {
     event.set_node_id(task.node);
     event.set_has_node(true);

@@ -13,30 +13,20 @@ constexpr int kBindAttemptsMax = 5;
 
 }  // namespace
 
-WorkerHost::WorkerHost(Options options) : options_(std::move(options)) {
-  loop_ = std::make_unique<EventLoop>(
-      absl::StrCat("worker-", options_.worker_id & 0xffff));
-  clock_ = std::make_unique<RealClock>(*loop_);
-  executor_ = std::make_unique<FiberExecutor>(*loop_);
-  transport_ = std::make_unique<GrpcTransport>(
-      *loop_,
-      GrpcTransport::Options{.token = options_.token,
-                             .insecure_no_token = options_.insecure_no_token});
-  redial_ = std::make_unique<RedialTransport>(*transport_, *loop_,
-                                              RedialTransport::Options{});
-}
+WorkerHost::WorkerHost(Options options)
+    : options_(std::move(options)),
+      runtime_(std::make_unique<ProcessRuntime>(ProcessRuntime::Options{
+          .name = absl::StrCat("worker-", options_.worker_id & 0xffff),
+          .token = options_.token,
+          .insecure_no_token = options_.insecure_no_token})) {}
 
 WorkerHost::~WorkerHost() {
   // As NodeHost: stop the loop, then destroy the components.
-  loop_->Stop();
+  runtime_->Stop();
   core_.reset();
   task_events_.reset();
   store_.reset();
-  redial_.reset();
-  transport_.reset();
-  executor_.reset();
-  clock_.reset();
-  loop_.reset();
+  runtime_.reset();
 }
 
 absl::StatusOr<std::unique_ptr<WorkerHost>> WorkerHost::Start(
@@ -57,17 +47,17 @@ absl::StatusOr<std::unique_ptr<WorkerHost>> WorkerHost::Start(
     core.max_inline_bytes = o.max_inline_bytes;
     // The worker reports the tasks it owns (nested ones) to the GCS.
     core.trace_as_owner = true;
-    host->loop_->RunAndWait([&] {
+    host->runtime_->loop().RunAndWait([&] {
       host->store_ = std::make_unique<SharedStoreClient>(
-          *host->redial_, *host->executor_, host->address_,
+          host->runtime_->transport(), host->runtime_->executor(), host->address_,
           SharedStoreClient::Options{.store_address = o.store_address,
                                      .segment_prefix = o.segment_prefix});
       host->task_events_ = std::make_unique<TaskEventReporter>(
-          *host->clock_, *host->redial_,
+          host->runtime_->clock(), host->runtime_->transport(),
           TaskEventReporter::Options{.gcs_address = o.gcs_address,
                                      .from_address = host->address_});
       host->core_ = std::make_unique<CoreWorker>(
-          CoreWorkerRuntime{*host->clock_, *host->redial_, *host->executor_,
+          CoreWorkerRuntime{host->runtime_->clock(), host->runtime_->transport(), host->runtime_->executor(),
                             *host->store_, host->metrics_,
                             host->task_events_->NewOwnerTrace()},
           core);

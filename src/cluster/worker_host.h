@@ -28,11 +28,7 @@
 #include "src/cluster/task_event_reporter.h"
 #include "src/common/metrics.h"
 #include "src/core_worker/core_worker.h"
-#include "src/runtime/real/event_loop.h"
-#include "src/runtime/real/fiber_executor.h"
-#include "src/runtime/real/grpc_transport.h"
-#include "src/runtime/real/real_clock.h"
-#include "src/runtime/real/redial_transport.h"
+#include "src/runtime/real/process_runtime.h"
 #include "src/shared_store/shared_store_client.h"
 
 namespace miniray {
@@ -68,11 +64,7 @@ class WorkerHost {
   explicit WorkerHost(Options options);
 
   Options options_;
-  std::unique_ptr<EventLoop> loop_;
-  std::unique_ptr<RealClock> clock_;
-  std::unique_ptr<FiberExecutor> executor_;
-  std::unique_ptr<GrpcTransport> transport_;
-  std::unique_ptr<RedialTransport> redial_;
+  std::unique_ptr<ProcessRuntime> runtime_;
   Metrics metrics_;  // touched on the loop only
   std::unique_ptr<SharedStoreClient> store_;
   // Declared before the core worker: outlives the core worker, whose trace it holds.

@@ -88,32 +88,6 @@ void AddUsageMetrics(const DashboardSources& s, PrometheusText& text) {
   }
 }
 
-const char* StateName(TaskState state) {
-  switch (state) {
-    case TaskState::kPending:
-      return "pending";
-    case TaskState::kRunning:
-      return "running";
-    case TaskState::kFinished:
-      return "finished";
-    case TaskState::kFailed:
-      return "failed";
-  }
-  return "unknown";
-}
-
-const char* KindName(TaskKind kind) {
-  switch (kind) {
-    case TaskKind::kNormal:
-      return "task";
-    case TaskKind::kActorCreation:
-      return "actor_creation";
-    case TaskKind::kActorMethod:
-      return "actor_method";
-  }
-  return "unknown";
-}
-
 struct TaskCounts {
   std::array<int64_t, 4> by_state{};  // indexed by TaskState
   int64_t retried = 0;
@@ -358,7 +332,7 @@ std::string TasksJson(const DashboardSources& s) {
         "\"node\":%s,\"attempts\":%d,\"error\":%s,\"submitted_s\":%s,"
         "\"started_s\":%s,\"finished_s\":%s,\"parent\":%s}",
         first ? "" : ",", JsonQuote(id.ToString()), JsonQuote(task.name),
-        KindName(task.kind), StateName(task.state),
+        TaskKindName(task.kind), TaskStateName(task.state),
         JsonQuote(task.node == kNoNode ? "" : s.trace->NodeName(task.node)),
         task.attempts, JsonQuote(task.error),
         SecondsSince(origin, task.submitted),

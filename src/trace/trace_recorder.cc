@@ -7,6 +7,32 @@
 
 namespace miniray {
 
+const char* TaskKindName(TaskKind kind) {
+  switch (kind) {
+    case TaskKind::kNormal:
+      return "task";
+    case TaskKind::kActorCreation:
+      return "actor_creation";
+    case TaskKind::kActorMethod:
+      return "actor_method";
+  }
+  return "unknown";
+}
+
+const char* TaskStateName(TaskState state) {
+  switch (state) {
+    case TaskState::kPending:
+      return "pending";
+    case TaskState::kRunning:
+      return "running";
+    case TaskState::kFinished:
+      return "finished";
+    case TaskState::kFailed:
+      return "failed";
+  }
+  return "unknown";
+}
+
 const char* TraceEventName(TraceEventType type) {
   switch (type) {
     case TraceEventType::kProgramStarted:

@@ -45,6 +45,11 @@ enum class TaskKind {
 
 enum class TaskState { kPending, kRunning, kFinished, kFailed };
 
+// "task", "actor_creation", "actor_method".
+const char* TaskKindName(TaskKind kind);
+// "pending", "running", "finished", "failed".
+const char* TaskStateName(TaskState state);
+
 struct TaskTrace {
   TaskId id;
   std::string name;
