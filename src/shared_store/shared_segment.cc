@@ -71,6 +71,16 @@ absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::Create(
       new SharedSegment(name, *address, size, /*unlink_at_end=*/true));
 }
 
+absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::CreateWith(
+    const std::string& name, absl::string_view bytes) {
+  absl::StatusOr<std::shared_ptr<SharedSegment>> segment =
+      Create(name, bytes.size());
+  if (segment.ok() && !bytes.empty()) {
+    std::memcpy((*segment)->mutable_data(), bytes.data(), bytes.size());
+  }
+  return segment;
+}
+
 absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::Open(
     const std::string& name, bool unlink_at_end) {
   const int fd = shm_open(name.c_str(), O_RDONLY, 0);

@@ -34,6 +34,9 @@ class SharedSegment {
   // Release is called (the store took it over).
   static absl::StatusOr<std::shared_ptr<SharedSegment>> Create(
       const std::string& name, size_t size);
+  // As Create, with a copy of `bytes` as the contents.
+  static absl::StatusOr<std::shared_ptr<SharedSegment>> CreateWith(
+      const std::string& name, absl::string_view bytes);
   // Maps existing segment `name` read-only (NotFound if it does not exist).
   // With `unlink_at_end`, this mapping owns the name: it is unlinked when
   // this object goes.

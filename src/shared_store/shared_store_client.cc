@@ -44,12 +44,8 @@ absl::StatusOr<typename Method::Reply> SharedStoreClient::CallAndWait(
 absl::Status SharedStoreClient::PutPrimary(ObjectId id, StoredObject object) {
   const std::string name = absl::StrCat(segment_stem_, next_segment_++);
   absl::StatusOr<std::shared_ptr<SharedSegment>> segment =
-      SharedSegment::Create(name, object.data.size());
+      SharedSegment::CreateWith(name, object.data.view());
   if (!segment.ok()) return segment.status();
-  if (object.data.size() > 0) {
-    std::memcpy((*segment)->mutable_data(), object.data.data(),
-                object.data.size());
-  }
   rpc::StorePutRequest request;
   *request.mutable_id() = ToProto(id);
   request.set_segment(name);

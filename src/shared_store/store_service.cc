@@ -99,12 +99,8 @@ absl::StatusOr<std::string> StoreService::SegmentOf(
   }
   const std::string name = absl::StrCat(prefix_, "n", next_segment_++);
   absl::StatusOr<std::shared_ptr<SharedSegment>> segment =
-      SharedSegment::Create(name, object.data.size());
+      SharedSegment::CreateWith(name, object.data.view());
   if (!segment.ok()) return segment.status();
-  if (object.data.size() > 0) {
-    std::memcpy((*segment)->mutable_data(), object.data.data(),
-                object.data.size());
-  }
   ++num_copied_;
   bytes_copied_ += static_cast<int64_t>(object.data.size());
   Bytes shared = SharedSegment::AsBytes(*segment);
