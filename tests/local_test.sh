@@ -116,6 +116,22 @@ grep -q 'killed node roomy (pid [0-9]*, SIGKILL)' <<<"$out" ||
   fail "actor_node_failover: no kill in the fault log: $out"
 expect_no_leftovers "$(marker_of "$err")" "actor_node_failover"
 
+# A partition, approximated by stopping the cut-off node's processes (and
+# saying so): the GCS declares the node dead, its tasks are retried, and
+# the result is the simulator's.
+file=scenarios/faults/partition_node_declared_dead.textproto
+want=$(json_field result "$("$miniray" sim "$file" --json 2>/dev/null)")
+out=$("$miniray" local "$file" --json 2>"$err")
+[ "$(json_field result "$out")" = "$want" ] ||
+  fail "local partition: result '$(json_field result "$out")', sim says '$want'"
+grep -q 'is approximated in local mode' "$err" ||
+  fail "local partition: the approximation is not said: $(cat "$err")"
+grep -q 'froze (SIGSTOP) worker-0' <<<"$out" && grep -q 'thawed (SIGCONT) worker-0' <<<"$out" ||
+  fail "local partition: no freeze and thaw in the fault log: $out"
+[ "$(json_field tasks_retried "$out")" -ge 1 ] 2>/dev/null ||
+  fail "local partition: no task retried: $out"
+expect_no_leftovers "$(marker_of "$err")" "local partition"
+
 # SIGINT in the middle of a run: exit 130, every node process gone. (A
 # background job of a script starts with SIGINT ignored; `local` installs
 # its handler before it prints the marker.)

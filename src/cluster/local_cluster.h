@@ -37,6 +37,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -100,11 +101,19 @@ class LocalCluster {
     pid_t pid = 0;  // 0 when not running
   };
   struct PlannedFault {
-    enum class Kind { kKillNode, kRestartNode, kKillWorker, kKillActor };
+    enum class Kind {
+      kKillNode,
+      kRestartNode,
+      kKillWorker,
+      kKillActor,
+      kFreeze,  // a partition, approximated: the cut-off side is stopped
+      kThaw,    // its heal
+    };
     absl::Duration at;
     Kind kind = Kind::kKillNode;
-    int node = 0;       // index into children_ (all kinds but kKillActor)
+    int node = 0;       // index into children_ (kill, restart, kill_worker)
     std::string actor;  // kKillActor
+    std::vector<int> nodes;  // kFreeze, kThaw
   };
 
   absl::Status StartChildren();
@@ -122,6 +131,11 @@ class LocalCluster {
   std::string RestartNode(Child& child);
   std::string KillWorker(Child& child);
   std::string KillActor(const std::string& name);
+  std::string Freeze(const std::vector<int>& nodes);
+  std::string Thaw(const std::vector<int>& nodes);
+  // Partition faults, approximated by freezing one side (local_faults.cc).
+  void PlanPartition(int index, const scenario::Fault& fault,
+                     std::vector<PlannedFault>& planned);
   // Says on stderr which children died without being killed by a fault.
   void ReportUnexpectedExits();
   // Runs `fn` on the driver's loop with its trace (node names set), if it
@@ -142,6 +156,8 @@ class LocalCluster {
   std::vector<Child> children_;
   std::unique_ptr<NodeHost> driver_host_;
   std::vector<std::string> fault_log_;
+  // The processes a freeze stopped (a node's and its workers'), by node.
+  std::map<int, std::vector<pid_t>> frozen_;
   // Dashboard ports: the head's (the dashboard), the driver's (its tasks),
   // and the next child's /metrics; 0 when not yet picked.
   int dashboard_port_ = 0;
