@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves that every scenario of the library gives the same result under
 # `miniray local` (a real cluster of processes) as under `miniray sim`: the
-# same result, or an error of the same kind. The two exceptions say why.
+# same result, or an error of the same kind. The four exceptions say why.
 set -u
 miniray=${MINIRAY:-./miniray}
 failures=0
@@ -15,6 +15,15 @@ declare -A excluded=(
   # kill_head kills the GCS alone; in local mode the GCS shares the head
   # node's process, so the fault is skipped (the run has no fault).
   [scenarios/faults/kill_head.textproto]=1
+  # Its 64 MiB stores fit the map outputs as the simulator places them;
+  # real timing may put more of them on one node than its store holds, as
+  # primary copies that cannot be evicted (Ray would spill them to disk;
+  # miniray fails with OBJECT_STORE_FULL). About 1 run in 3.
+  [scenarios/workload_eviction.textproto]=1
+  # The converse: it fails when a reducer lands where its arguments cannot
+  # fit, which depends on where the maps ran; real timing sometimes spreads
+  # them so that every reducer fits, and the job succeeds.
+  [scenarios/errors/object_store_pressure.textproto]=1
 )
 
 # The result, or the kind of the error (what precedes its first colon).
@@ -37,7 +46,7 @@ for file in $(find scenarios -name '*.textproto' | sort); do
   fi
   checked=$((checked + 1))
 done
-[ "$checked" -ge 30 ] || fail "only $checked scenarios checked"
+[ "$checked" -ge 28 ] || fail "only $checked scenarios checked"
 
 if [ "$failures" != 0 ]; then
   echo "$failures failure(s) in $checked scenarios"
