@@ -56,11 +56,17 @@ absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::Create(
     const std::string& name, size_t size) {
   const int fd = shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
   if (fd < 0) return ErrnoStatus("shm_open", name);
-  if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
-    absl::Status status = ErrnoStatus("ftruncate", name);
-    close(fd);
-    shm_unlink(name.c_str());
-    return status;
+  // Allocated now, not at the first write: a full /dev/shm is an error
+  // here (ENOSPC), not a SIGBUS in the middle of a copy.
+  if (size > 0) {
+    const int error = posix_fallocate(fd, 0, static_cast<off_t>(size));
+    if (error != 0) {
+      errno = error;
+      absl::Status status = ErrnoStatus("posix_fallocate", name);
+      close(fd);
+      shm_unlink(name.c_str());
+      return status;
+    }
   }
   absl::StatusOr<void*> address = MapAndClose(fd, size, true, name);
   if (!address.ok()) {
