@@ -107,6 +107,10 @@ absl::Status NodeHost::StartRaylet() {
         absl::StrCat(options_.host, ":", options_.dashboard_port);
   }
   raylet_options.is_head = options_.run_gcs;
+  // Pulled objects are assembled in shared memory, where workers map them.
+  raylet_options.allocate_object = [this](ObjectId id, int64_t size) {
+    return store_service_->Allocate(id, size);
+  };
   raylet_options.has_driver = options_.trace_driver;
   auto sampler = std::make_shared<UsageSampler>();
   raylet_options.sample_usage = [sampler](rpc::NodeUsage* usage) {

@@ -1,6 +1,7 @@
 #include "src/object_manager/object_manager.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -286,21 +287,8 @@ void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
   // Real bytes come first in an object, so chunks append in index order;
   // chunks are only placed once all are here.
   if (!request.data().empty()) {
-    const size_t offset = index * options_.chunk_size;
-    std::string& data = transfer.data;
-    // One allocation for an object of real bytes (all of them, in the real
-    // runtime), not one per chunk.
-    if (data.empty() && request.synthetic_bytes() == 0) {
-      data.reserve(transfer.size);
-    }
-    if (offset == data.size()) {
-      data.append(request.data());  // in order, the usual case
-    } else {
-      if (data.size() < offset + request.data().size()) {
-        data.resize(offset + request.data().size());
-      }
-      data.replace(offset, request.data().size(), request.data());
-    }
+    PlaceChunk(id, transfer, index * options_.chunk_size, request.data(),
+               request.synthetic_bytes() != 0);
   }
   transfer.synthetic_bytes += request.synthetic_bytes();
   if (transfer.chunks_received < transfer.num_chunks) return;
@@ -313,7 +301,7 @@ void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
     return;
   }
   StoredObject object;
-  object.data = Bytes(std::move(transfer.data));
+  object.data = AssembledBytes(transfer);
   object.synthetic_bytes = transfer.synthetic_bytes;
   CHECK_EQ(object.size(), transfer.size) << "chunks do not add up";
   store_.Seal(id, std::move(object));
@@ -339,6 +327,46 @@ void ObjectManager::Finish(ObjectId id, const rpc::ErrorInfo& error) {
   transfers_.erase(it);
   if (error.type() != rpc::ERROR_NONE && transfer.created) store_.Abort(id);
   for (PullCallback& callback : transfer.callbacks) callback(error);
+}
+
+void ObjectManager::PlaceChunk(ObjectId id, Transfer& transfer,
+                               size_t offset, const std::string& bytes,
+                               bool has_synthetic) {
+  std::string& data = transfer.data;
+  // An object of real bytes only (all of them, in the real runtime) gets
+  // one allocation of its whole size at its first chunk: in the buffer
+  // the allocator gives (shared memory), else in the string.
+  if (data.empty() && !transfer.buffer.has_value() && !has_synthetic) {
+    if (options_.allocate) transfer.buffer = options_.allocate(id, transfer.size);
+    if (!transfer.buffer.has_value()) data.reserve(transfer.size);
+  }
+  if (transfer.buffer.has_value() &&
+      offset + bytes.size() <= static_cast<size_t>(transfer.size)) {
+    std::memcpy(transfer.buffer->data + offset, bytes.data(), bytes.size());
+    transfer.buffer_bytes += static_cast<int64_t>(bytes.size());
+    return;
+  }
+  if (offset == data.size()) {
+    data.append(bytes);  // in order, the usual case
+    return;
+  }
+  if (data.size() < offset + bytes.size()) data.resize(offset + bytes.size());
+  data.replace(offset, bytes.size(), bytes);
+}
+
+Bytes ObjectManager::AssembledBytes(Transfer& transfer) {
+  if (!transfer.buffer.has_value()) return Bytes(std::move(transfer.data));
+  Bytes bytes = std::move(transfer.buffer->bytes);
+  transfer.buffer.reset();
+  if (transfer.buffer_bytes == static_cast<int64_t>(bytes.size()) &&
+      transfer.data.empty()) {
+    return bytes;  // the usual case: every byte landed in the buffer
+  }
+  // Not all real bytes (the object also had synthetic ones, or chunks went
+  // past the buffer): fall back to one string.
+  std::string all(bytes.view().substr(0, transfer.buffer_bytes));
+  all += transfer.data;
+  return Bytes(std::move(all));
 }
 
 void ObjectManager::Forget(ObjectId id) {

@@ -26,6 +26,7 @@
 #define MINIRAY_OBJECT_MANAGER_OBJECT_MANAGER_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,17 @@ namespace miniray {
 class ObjectManager {
  public:
   using PullCallback = std::function<void(const rpc::ErrorInfo& error)>;
+
+  // Room for a pulled object's bytes, written chunk by chunk at `data`, then
+  // stored as `bytes` (whose buffer `data` points into).
+  struct Buffer {
+    char* data = nullptr;
+    Bytes bytes;
+  };
+  // Makes a Buffer of `size` bytes for object `id`; nullopt: assemble in a
+  // string instead.
+  using Allocator = std::function<std::optional<Buffer>(ObjectId id,
+                                                        int64_t size)>;
 
   struct Options {
     int64_t chunk_size = 5 << 20;
@@ -62,6 +74,10 @@ class ObjectManager {
     int room_attempts_max = 100;
     // Where to log finished transfers and evictions; null: nowhere.
     TraceRecorder* trace = nullptr;
+    // Where pulled objects of real bytes are assembled; empty: in strings.
+    // A real node assembles them in shared memory, so that its worker
+    // processes map them as they arrived (StoreService::Allocate).
+    Allocator allocate;
   };
 
   // Registers PullObject and PushChunk on `endpoint` (call before Start).
@@ -96,8 +112,17 @@ class ObjectManager {
     uint32_t chunks_received = 0;
     std::vector<bool> received;
     std::string data;
+    // With Options::allocate: where the real bytes go instead of `data`.
+    std::optional<Buffer> buffer;
+    int64_t buffer_bytes = 0;  // written into `buffer`
     int64_t synthetic_bytes = 0;
   };
+  // Places a chunk's real bytes at `offset` of the transfer's buffer or
+  // string.
+  void PlaceChunk(ObjectId id, Transfer& transfer, size_t offset,
+                  const std::string& bytes, bool has_synthetic);
+  // The assembled bytes, as the stored object's.
+  static Bytes AssembledBytes(Transfer& transfer);
 
   // One object being sent to one requester, chunk by chunk.
   struct Push {

@@ -26,13 +26,14 @@ constexpr int64_t kStoreBytes = 8 << 20;
 // One node's share of a raylet: store, view, endpoint and object manager.
 // Its transport records what the node sends.
 struct Node {
-  Node(SimLoop& loop, SimNetwork& network, Metrics& metrics, NodeId id)
+  Node(SimLoop& loop, SimNetwork& network, Metrics& metrics, NodeId id,
+       ObjectManager::Allocator allocate = nullptr)
       : transport(network),
         store(ObjectStore::Options{kStoreBytes}),
         endpoint(transport, Name(id) + ":7000"),
         view(id),
         manager(loop, endpoint, store, view, metrics,
-                {.chunk_size = kChunkBytes}) {
+                {.chunk_size = kChunkBytes, .allocate = std::move(allocate)}) {
     store.SetEvictionListener([this](ObjectId id) { manager.OnEvicted(id); });
     CHECK(endpoint.Start().ok());
   }
@@ -69,15 +70,19 @@ class ObjectManagerTest : public ::testing::Test {
     CHECK(owner_.Start().ok());
     a_ = std::make_unique<Node>(loop_, network_, metrics_, 0);
     b_ = std::make_unique<Node>(loop_, network_, metrics_, 1);
-    for (Node* node : {a_.get(), b_.get()}) {
-      for (NodeId id : {0, 1}) {
-        NodeView view;
-        view.id = id;
-        view.name = Node::Name(id);
-        view.raylet_address = Node::Name(id) + ":7000";
-        view.alive = true;
-        node->view.Set(view);
-      }
+    SetViews(*a_);
+    SetViews(*b_);
+  }
+
+  // `node` sees both nodes alive.
+  static void SetViews(Node& node) {
+    for (NodeId id : {0, 1}) {
+      NodeView view;
+      view.id = id;
+      view.name = Node::Name(id);
+      view.raylet_address = Node::Name(id) + ":7000";
+      view.alive = true;
+      node.view.Set(view);
     }
   }
 
@@ -181,6 +186,32 @@ TEST_F(ObjectManagerTest, ConcurrentPullsOfOneObjectShareOneTransfer) {
   EXPECT_EQ(local->error.type(), rpc::ERROR_NONE);
   RunFor(absl::Milliseconds(1));
   EXPECT_EQ(owner_.lookups(), 1);
+}
+
+TEST_F(ObjectManagerTest, PulledBytesAreAssembledWhereTheAllocatorSays) {
+  std::vector<int64_t> asked;
+  std::shared_ptr<std::string> room;
+  b_.reset();  // its address is taken until it goes
+  b_ = std::make_unique<Node>(
+      loop_, network_, metrics_, 1,
+      [&](ObjectId, int64_t size) -> std::optional<ObjectManager::Buffer> {
+        asked.push_back(size);
+        room = std::make_shared<std::string>(size, '\0');
+        return ObjectManager::Buffer{room->data(), Bytes::Wrap(room, *room)};
+      });
+  SetViews(*b_);
+  const Bytes bytes = Pattern(kChunkBytes * 5 / 2);
+  const ObjectId id = PutOnA(bytes);
+
+  std::shared_ptr<PullResult> pull = Pull(*b_, id);
+  RunUntilDone(*pull);
+  EXPECT_EQ(pull->error.type(), rpc::ERROR_NONE) << pull->error.message();
+  EXPECT_EQ(asked, std::vector<int64_t>{static_cast<int64_t>(bytes.size())});
+  const StoredObject* copy = b_->store.Get(id);
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->data.owner().get(), room.get())
+      << "the object was copied out of the room the allocator gave";
+  EXPECT_TRUE(copy->data.view() == bytes.view());
 }
 
 // Regression: the source sent every chunk of an object at once, so a 1 GiB

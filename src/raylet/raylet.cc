@@ -23,7 +23,8 @@ Raylet::Raylet(Clock& clock, Transport& transport, Rng& rng, Metrics& metrics,
   object_manager_ = std::make_unique<ObjectManager>(
       clock_, endpoint_, store_, view_, metrics_,
       ObjectManager::Options{.chunk_size = options_.chunk_size,
-                             .trace = options_.trace});
+                             .trace = options_.trace,
+                             .allocate = options_.allocate_object});
   dependencies_ = std::make_unique<DependencyManager>(
       clock_, store_, *object_manager_,
       [this](uint64_t seq, const rpc::ErrorInfo& error) {

@@ -52,6 +52,8 @@ class Raylet {
     absl::Duration heartbeat_period = absl::Milliseconds(100);
     double spread_threshold = 0.5;
     int64_t chunk_size = 5 << 20;
+    // Where pulled objects are assembled (ObjectManager::Options::allocate).
+    ObjectManager::Allocator allocate_object;
     int max_workers = 256;
     // Worker processes launched at once, at most (0: no limit).
     int max_concurrent_worker_starts = 0;

@@ -1,11 +1,13 @@
 // Checks the shared-memory store on simulated time and network: objects a
 // worker process puts and gets travel as segments, not bytes; a reader maps
 // the store's own bytes (an object that arrived otherwise is copied into
-// shared memory once); segments are unlinked when the store lets go of the
-// object, and a mapping outlives its name.
+// shared memory once, unless it was assembled in a segment as it arrived);
+// segments are unlinked when the store lets go of the object, and a
+// mapping outlives its name.
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -98,6 +100,19 @@ TEST_F(SharedStoreTest, AnObjectFromElsewhereIsCopiedIntoSharedMemoryOnce) {
   EXPECT_EQ(service_.num_copied(), 1);
   EXPECT_EQ(service_.bytes_copied(), 6);
   EXPECT_NE(store_.Get(Id(2))->data.owner().get(), heap_owner);
+}
+
+TEST_F(SharedStoreTest, APulledObjectAssembledInASegmentIsNotCopiedAgain) {
+  std::optional<ObjectManager::Buffer> room = service_.Allocate(Id(7), 6);
+  ASSERT_TRUE(room.has_value());
+  std::memcpy(room->data, "pulled", 6);  // as the object manager's chunks
+  ASSERT_TRUE(store_.Create(Id(7), 6).ok());
+  store_.Seal(Id(7), {std::move(room->bytes)});
+  std::optional<StoredObject> read;
+  OnFiber([&] { read = client_.Get(Id(7)); });
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->data.view(), "pulled");
+  EXPECT_EQ(service_.num_copied(), 0);
 }
 
 TEST_F(SharedStoreTest, AbsentObjectsAreNotFound) {

@@ -113,6 +113,22 @@ absl::StatusOr<std::string> StoreService::SegmentOf(
   return name;
 }
 
+std::optional<ObjectManager::Buffer> StoreService::Allocate(ObjectId id,
+                                                           int64_t size) {
+  const std::string name = absl::StrCat(prefix_, "n", next_segment_++);
+  absl::StatusOr<std::shared_ptr<SharedSegment>> segment =
+      SharedSegment::Create(name, static_cast<size_t>(size));
+  if (!segment.ok()) return std::nullopt;
+  ObjectManager::Buffer buffer{(*segment)->mutable_data(),
+                               SharedSegment::AsBytes(*segment)};
+  // Recorded now; it counts once the store holds these bytes as the
+  // object's (SegmentOf compares owners), so an abandoned transfer's
+  // segment is never named to a reader.
+  segments_[id] = Segment{name, buffer.bytes.owner().get()};
+  Prune();
+  return buffer;
+}
+
 void StoreService::Prune() {
   if (segments_.size() < prune_at_) return;
   for (auto it = segments_.begin(); it != segments_.end();) {

@@ -8,9 +8,11 @@
 //    primary copy, the segment's mapping being the object's bytes. The store
 //    owns the segment from then on and unlinks it when the object goes.
 //  - GetObject: the name of a segment holding the object's bytes. Objects
-//    that arrived otherwise (pulled from another node, put by an in-process
-//    driver) are copied into a segment the first time a worker asks, and
-//    the store keeps that copy in their place, so later readers map it too.
+//    pulled from another node are assembled in a segment as they arrive
+//    (Allocate, the object manager's allocator). Objects that arrived
+//    otherwise (put by an in-process driver) are copied into a segment the
+//    first time a worker asks, and the store keeps that copy in their place,
+//    so later readers map it too.
 // Workers map segments read-only and decode arguments where they lie.
 //
 //   StoreService service(transport, "127.0.0.1:41002", raylet.store(),
@@ -24,11 +26,13 @@
 #define MINIRAY_SHARED_STORE_STORE_SERVICE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "src/common/ids.h"
+#include "src/object_manager/object_manager.h"
 #include "src/object_store/object_store.h"
 #include "src/rpc/rpc_endpoint.h"
 
@@ -45,6 +49,12 @@ class StoreService {
   StoreService& operator=(const StoreService&) = delete;
 
   absl::Status Start();
+
+  // A new segment of `size` bytes for object `id`, arriving from another
+  // node: the object manager writes its chunks there and stores the result
+  // (ObjectManager::Options::allocate). nullopt if no segment can be made
+  // (the object manager then assembles the object in memory).
+  std::optional<ObjectManager::Buffer> Allocate(ObjectId id, int64_t size);
   const Address& address() const { return endpoint_.address(); }
   const std::string& segment_prefix() const { return prefix_; }
 
