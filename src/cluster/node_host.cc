@@ -91,7 +91,7 @@ absl::Status NodeHost::StartGcs() {
   return absl::OkStatus();
 }
 
-absl::Status NodeHost::StartRaylet() {
+Raylet::Options NodeHost::RayletOptions() {
   Raylet::Options raylet_options = options_.raylet;
   raylet_options.gcs_address = options_.gcs_address;
   raylet_options.on_declared_dead = options_.on_declared_dead;
@@ -116,6 +116,11 @@ absl::Status NodeHost::StartRaylet() {
   raylet_options.sample_usage = [sampler](rpc::NodeUsage* usage) {
     sampler->Sample(usage);
   };
+  return raylet_options;
+}
+
+absl::Status NodeHost::StartRaylet() {
+  const Raylet::Options raylet_options = RayletOptions();
   auto registered = std::make_shared<absl::Notification>();
   absl::Status status = absl::UnknownError("not started");
   for (int attempt = 0; attempt < kBindAttemptsMax && !status.ok(); ++attempt) {

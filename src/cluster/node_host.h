@@ -137,6 +137,8 @@ class NodeHost {
  private:
   explicit NodeHost(Options options);
   absl::Status StartGcs();
+  // The raylet's options: the node's, with this host's hooks.
+  Raylet::Options RayletOptions();
   absl::Status StartRaylet();
   // On the loop, before the raylet starts (and asks for workers).
   absl::Status StartStoreService();
