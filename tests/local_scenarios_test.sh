@@ -38,9 +38,10 @@ checked=0
 for file in $(find scenarios -name '*.textproto' | sort); do
   [ -n "${excluded[$file]:-}" ] && continue
   want=$("$miniray" sim "$file" --json 2>/dev/null | outcome)
-  got=$("$miniray" local "$file" --json 2>/dev/null | outcome)
+  # A run that hangs fails here, not at the test's own timeout.
+  got=$(timeout 120 "$miniray" local "$file" --json 2>/dev/null | outcome)
   if [ -z "$got" ]; then
-    fail "local $file: no summary"
+    fail "local $file: no summary (within 120 s)"
   elif [ "$got" != "$want" ]; then
     fail "local $file: '$got', sim says '$want'"
   fi

@@ -33,9 +33,9 @@
 // node resets its connections, and its callers learn of it at once, as in
 // the simulator's kill_worker (an owner retries the task it had pushed, a
 // borrower hears that the owner is gone). Only nodes are silent when dead.
-// Nor are object chunks pushed to a puller (ObjectManager.PushChunk): a
-// dead puller wants none, and a chunk is megabytes that a retry would have
-// to keep a copy of.
+// (Object chunks are redialed: a puller that got the first reply waits for
+// every chunk, and a push stopped by one failed chunk would leave it
+// waiting until the source's node dies.)
 // Listen and Close go straight to the inner transport. Thread-safety: as the
 // inner transport's; retries are timers on `loop`.
 #ifndef MINIRAY_RUNTIME_REAL_REDIAL_TRANSPORT_H_
@@ -56,8 +56,7 @@ class RedialTransport : public Transport {
     absl::Duration max_backoff = absl::Seconds(1);
     absl::Duration give_up_after = absl::Seconds(60);
     // Services (method name prefixes) whose calls fail at once.
-    std::vector<std::string> fail_fast_services = {
-        "CoreWorker.", "ObjectManager.PushChunk"};
+    std::vector<std::string> fail_fast_services = {"CoreWorker."};
   };
 
   // `inner` and `loop` must outlive this transport, and no retry may be
