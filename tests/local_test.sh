@@ -132,6 +132,35 @@ grep -q 'froze (SIGSTOP) worker-0' <<<"$out" && grep -q 'thawed (SIGCONT) worker
   fail "local partition: no task retried: $out"
 expect_no_leftovers "$(marker_of "$err")" "local partition"
 
+# Every node process gone in the middle of a job (killed from outside here;
+# an overloaded machine's GCS can declare them all dead): `local` ends at
+# once with a clear error instead of waiting out the scenario's max_time.
+rm -f "$err"
+"$miniray" local tests/testdata/local_every_node_killed.textproto --json \
+  2>"$err" >"$err.out" &
+local_pid=$!
+for _ in $(seq 100); do
+  [ -n "$(marker_of "$err")" ] && break
+  sleep 0.05
+done
+marker=$(marker_of "$err")
+sleep 0.5  # the job is under way (not a race: any moment of it will do)
+pkill -KILL -f -- " node .*--cluster=$marker" ||
+  fail "every node killed: no node process found"
+for _ in $(seq 300); do
+  kill -0 "$local_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if kill -0 "$local_pid" 2>/dev/null; then
+  fail "every node killed: local still runs 30 s later"
+  kill -INT "$local_pid"
+fi
+wait "$local_pid"
+grep -q '"error": "every node process has exited' "$err.out" ||
+  fail "every node killed: no clear error: $(cat "$err.out")"
+expect_no_leftovers "$marker" "every node killed"
+rm -f "$err.out"
+
 # SIGINT in the middle of a run: exit 130, every node process gone. (A
 # background job of a script starts with SIGINT ignored; `local` installs
 # its handler before it prints the marker.)

@@ -205,6 +205,12 @@ void LocalCluster::HandOverDriverTrace(const RunSummary& summary) {
   options_.on_driver_trace(summary, copy);
 }
 
+bool LocalCluster::NoNodeLeft() const {
+  if (!options_.join_gcs_address.empty()) return false;  // `submit`
+  return std::all_of(children_.begin(), children_.end(),
+                     [](const Child& child) { return child.pid == 0; });
+}
+
 void LocalCluster::ReportUnexpectedExits() {
   for (const auto& [pid, status] : processes_.ReapExited()) {
     for (Child& child : children_) {
@@ -269,13 +275,23 @@ void LocalCluster::RunProgram(RunSummary& summary) {
       ApplyFault(faults[next_fault++], now);
     }
     ReportUnexpectedExits();
-    if (now >= max_time) break;
+    // A node that will be restarted later is not gone for good.
+    const bool restart_pending = std::any_of(
+        faults.begin() + next_fault, faults.end(), [](const PlannedFault& f) {
+          return f.kind == PlannedFault::Kind::kRestartNode;
+        });
+    if (now >= max_time || (NoNodeLeft() && !restart_pending)) break;
   }
   summary.makespan = absl::Now() - started;
   summary.finished = run->done.HasBeenNotified();
   if (summary.finished) {
     summary.result = run->result;
     summary.error = run->error;
+  } else if (NoNodeLeft()) {
+    // Nothing can run its tasks: say so rather than wait out max_time.
+    summary.error =
+        "every node process has exited (declared dead by the GCS, or "
+        "killed): the program cannot finish";
   } else {
     summary.error = absl::StrCat(
         "the program did not finish within max_time (",

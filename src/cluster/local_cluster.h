@@ -138,6 +138,8 @@ class LocalCluster {
                      std::vector<PlannedFault>& planned);
   // Says on stderr which children died without being killed by a fault.
   void ReportUnexpectedExits();
+  // Every node's process has exited (none restarts by itself).
+  bool NoNodeLeft() const;
   // Runs `fn` on the driver's loop with its trace (node names set), if it
   // records one.
   void WithDriverTrace(const std::function<void(TraceRecorder&)>& fn);

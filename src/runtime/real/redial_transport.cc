@@ -21,7 +21,17 @@ struct RedialTransport::Attempt {
   ReplyCallback on_reply;
   absl::Time deadline;  // of the whole call, over all attempts
   absl::Duration backoff;
+  bool fail_fast = false;  // a worker's method: refused means gone
 };
+
+namespace {
+
+// The peer's port is closed: on a live machine, its process has gone.
+bool Refused(const absl::Status& status) {
+  return absl::StrContains(status.message(), "Connection refused");
+}
+
+}  // namespace
 
 bool RedialTransport::Unreachable(const absl::Status& status,
                                   absl::string_view method,
@@ -34,15 +44,10 @@ bool RedialTransport::Unreachable(const absl::Status& status,
 void RedialTransport::Call(const Address& from, const Address& to,
                            absl::string_view method, std::string request,
                            const CallOptions& options, ReplyCallback on_reply) {
-  for (const std::string& service : options_.fail_fast_services) {
-    if (absl::StartsWith(method, service)) {
-      // Made once: the request needs no copy kept for a retry.
-      inner_.Call(from, to, method, std::move(request), options,
-                  std::move(on_reply));
-      return;
-    }
-  }
   auto attempt = std::make_shared<Attempt>();
+  for (const std::string& service : options_.fail_fast_services) {
+    if (absl::StartsWith(method, service)) attempt->fail_fast = true;
+  }
   attempt->from = from;
   attempt->to = to;
   attempt->method = std::string(method);
@@ -66,6 +71,7 @@ void RedialTransport::Send(std::shared_ptr<Attempt> attempt) {
                 const bool retry =
                     !reply.ok() &&
                     Unreachable(reply.status(), attempt->method, attempt->to) &&
+                    !(attempt->fail_fast && Refused(reply.status())) &&
                     absl::Now() + attempt->backoff < attempt->deadline;
                 if (!retry) {
                   if (attempt->on_reply) attempt->on_reply(std::move(reply));

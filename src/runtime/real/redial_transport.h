@@ -29,10 +29,13 @@
 // call's timeout or after `give_up_after`, when the last error is delivered.
 //
 // Calls to worker processes (methods of the services in
-// `fail_fast_services`) are not made again: a worker that dies on a live
-// node resets its connections, and its callers learn of it at once, as in
-// the simulator's kill_worker (an owner retries the task it had pushed, a
-// borrower hears that the owner is gone). Only nodes are silent when dead.
+// `fail_fast_services`) are not made again once the worker's port refuses
+// connections: a worker that dies on a live node has closed its port, and
+// its callers learn of it at once, as in the simulator's kill_worker (an
+// owner retries the task it had pushed, a borrower hears that the owner is
+// gone). Other failures (a broken connection, a connect that timed out on
+// a loaded machine) are retried as for any call: a live worker must not be
+// taken for dead. Only nodes are silent when dead.
 // (Object chunks are redialed: a puller that got the first reply waits for
 // every chunk, and a push stopped by one failed chunk would leave it
 // waiting until the source's node dies.)
@@ -55,7 +58,8 @@ class RedialTransport : public Transport {
     absl::Duration first_backoff = absl::Milliseconds(50);
     absl::Duration max_backoff = absl::Seconds(1);
     absl::Duration give_up_after = absl::Seconds(60);
-    // Services (method name prefixes) whose calls fail at once.
+    // Services (method name prefixes) whose calls fail at once when the
+    // peer refuses the connection.
     std::vector<std::string> fail_fast_services = {"CoreWorker."};
   };
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -83,6 +84,8 @@ TEST(RedialTransportTest, CallsToAFailFastServiceAreNotMadeAgain) {
       transport, nobody, absl::InfiniteDuration(), "Worker.Push");
   EXPECT_TRUE(absl::IsUnavailable(reply.status())) << reply.status();
   EXPECT_LT(absl::Now() - start, absl::Seconds(2)) << "it was retried";
+  EXPECT_TRUE(absl::StrContains(reply.status().message(), "Connection refused"))
+      << reply.status();
   loop.Stop();
 }
 
