@@ -29,12 +29,21 @@ expect_no_leftovers() {
 }
 
 err=$(mktemp)
-for scenario in square_map sum_matrix counter_actor monte_carlo_pi_1node; do
-  file=scenarios/$scenario.textproto
-  want=$(json_field result "$("$miniray" sim "$file" --json)")
-  out=$("$miniray" local "$file" --json 2>"$err")
+
+# run_local FILE [FLAG...]: runs FILE under `local --json` (stderr to $err)
+# and under `sim`. Sets out (local's summary), status (local's exit), got
+# (local's result) and want (sim's result).
+run_local() {
+  local file=$1
+  shift
+  want=$(json_field result "$("$miniray" sim "$file" --json 2>/dev/null)")
+  out=$("$miniray" local "$file" --json "$@" 2>"$err")
   status=$?
   got=$(json_field result "$out")
+}
+
+for scenario in square_map sum_matrix counter_actor monte_carlo_pi_1node; do
+  run_local "scenarios/$scenario.textproto"
   if [ "$status" != 0 ]; then
     fail "local $scenario: exit $status; stderr: $(cat "$err")"
   elif [ "$got" != "$want" ]; then
@@ -45,11 +54,8 @@ done
 
 # A node killed for real while it surely runs tasks: its process is gone,
 # tasks were retried, and the estimate is the one the simulator gets.
-file=tests/testdata/local_kill_node.textproto
-want=$("$miniray" sim "$file" --json 2>/dev/null)
 report=$(mktemp --suffix=.html)
-out=$("$miniray" local "$file" --json --report="$report" 2>"$err")
-status=$?
+run_local tests/testdata/local_kill_node.textproto --report="$report"
 if [ "$status" != 0 ]; then
   fail "local_kill_node: exit $status; out: $out; stderr: $(cat "$err")"
 fi
@@ -63,8 +69,8 @@ grep -q 'wall-clock time since the program started' "$report" ||
 grep -q '<td class="key">tasks_retried</td><td class="value">[1-9]' "$report" ||
   fail "report: the summary shows no retried task"
 rm -f "$report"
-[ "$(json_field result "$out")" = "$(json_field result "$want")" ] ||
-  fail "local_kill_node: result $(json_field result "$out")"
+[ "$got" = "$want" ] ||
+  fail "local_kill_node: result '$got', sim says '$want'"
 [ "$(json_field tasks_retried "$out")" -ge 1 ] 2>/dev/null ||
   fail "local_kill_node: no task retried: $out"
 killed_pid=$(sed -n 's/.*killed node worker-1 (pid \([0-9]*\), SIGKILL).*/\1/p' <<<"$out")
@@ -81,14 +87,11 @@ expect_no_leftovers "$(marker_of "$err")" "local_kill_node"
 # a task depends on real timing: kill_worker_retry's expectation of a
 # retry is not checked.)
 for scenario in faults/kill_worker_retry faults/actor_restart; do
-  file=scenarios/$scenario.textproto
-  want=$(json_field result "$("$miniray" sim "$file" --json 2>/dev/null)")
-  out=$("$miniray" local "$file" --json 2>"$err")
-  status=$?
+  run_local "scenarios/$scenario.textproto"
   [ "$status" = 0 ] || [ "$scenario" = faults/kill_worker_retry ] ||
     fail "local $scenario: exit $status; out: $out"
-  [ "$(json_field result "$out")" = "$want" ] ||
-    fail "local $scenario: result '$(json_field result "$out")', sim says '$want'"
+  [ "$got" = "$want" ] ||
+    fail "local $scenario: result '$got', sim says '$want'"
   grep -q '"faults": \[".*: killed \(worker\|actor\) ' <<<"$out" ||
     fail "local $scenario: no worker killed: $out"
 done
@@ -98,11 +101,7 @@ done
 # An actor (max_restarts 1) on a node killed for real restarts on the other
 # node: its calls return what the simulator's do, and the program saw the
 # actor's node change.
-file=scenarios/faults/actor_node_failover.textproto
-want=$(json_field result "$("$miniray" sim "$file" --json 2>/dev/null)")
-out=$("$miniray" local "$file" --json 2>"$err")
-status=$?
-got=$(json_field result "$out")
+run_local scenarios/faults/actor_node_failover.textproto
 if [ "$status" != 0 ]; then
   fail "actor_node_failover: exit $status; out: $out; stderr: $(cat "$err")"
 elif [ "$got" != "$want" ]; then
@@ -119,11 +118,9 @@ expect_no_leftovers "$(marker_of "$err")" "actor_node_failover"
 # A partition, approximated by stopping the cut-off node's processes (and
 # saying so): the GCS declares the node dead, its tasks are retried, and
 # the result is the simulator's.
-file=scenarios/faults/partition_node_declared_dead.textproto
-want=$(json_field result "$("$miniray" sim "$file" --json 2>/dev/null)")
-out=$("$miniray" local "$file" --json 2>"$err")
-[ "$(json_field result "$out")" = "$want" ] ||
-  fail "local partition: result '$(json_field result "$out")', sim says '$want'"
+run_local scenarios/faults/partition_node_declared_dead.textproto
+[ "$got" = "$want" ] ||
+  fail "local partition: result '$got', sim says '$want'"
 grep -q 'is approximated in local mode' "$err" ||
   fail "local partition: the approximation is not said: $(cat "$err")"
 grep -q 'froze (SIGSTOP) worker-0' <<<"$out" && grep -q 'thawed (SIGCONT) worker-0' <<<"$out" ||
