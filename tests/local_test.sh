@@ -179,6 +179,13 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 [ -n "$workers" ] || fail "no worker process found while tasks run"
+# They run nicer than their node (Ray's worker_niceness), so that busy
+# tasks do not starve the node's heartbeats.
+for pid in $workers; do
+  nice=$(ps -o ni= -p "$pid" | tr -d ' ')
+  [ -z "$nice" ] || [ "$nice" = 15 ] ||
+    fail "worker process $pid runs at niceness $nice, want 15"
+done
 kill -INT "$local_pid"
 wait "$local_pid"
 status=$?

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,7 +56,7 @@ ChildProcesses::~ChildProcesses() { KillAll(); }
 
 absl::StatusOr<pid_t> ChildProcesses::Start(
     const std::vector<std::string>& argv,
-    const std::vector<std::string>& extra_env) {
+    const std::vector<std::string>& extra_env, int niceness) {
   if (argv.empty()) return absl::InvalidArgumentError("no program to start");
   // Everything the child needs is built before fork: between fork and exec
   // a child of a threaded process may only make async-signal-safe calls.
@@ -77,6 +78,7 @@ absl::StatusOr<pid_t> ChildProcesses::Start(
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the parent died before prctl
+    if (niceness != 0) setpriority(PRIO_PROCESS, 0, niceness);
     dup2(STDERR_FILENO, STDOUT_FILENO);
     execve(args[0], args.data(), env.data());
     _exit(127);

@@ -43,9 +43,11 @@ class ChildProcesses {
   ChildProcesses& operator=(const ChildProcesses&) = delete;
 
   // Starts argv[0] (a path) with `argv`, our environment plus `extra_env`
-  // ("NAME=value" each). Returns its pid.
+  // ("NAME=value" each), at `niceness` (0: ours; higher: a lower priority,
+  // from before exec). Returns its pid.
   absl::StatusOr<pid_t> Start(const std::vector<std::string>& argv,
-                              const std::vector<std::string>& extra_env);
+                              const std::vector<std::string>& extra_env,
+                              int niceness = 0);
 
   // SIGKILLs `pid` (one of ours) and reaps it. Returns its wait status, or
   // nullopt if it was not ours.

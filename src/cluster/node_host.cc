@@ -214,7 +214,8 @@ void NodeHost::LaunchWorker(WorkerId id) {
   }
   // The token travels in the environment, not where `ps` shows it.
   absl::StatusOr<pid_t> pid =
-      workers_.Start(argv, {absl::StrCat("MINIRAY_TOKEN=", options_.token)});
+      workers_.Start(argv, {absl::StrCat("MINIRAY_TOKEN=", options_.token)},
+                     options_.worker_niceness);
   if (!pid.ok()) {
     LOG(ERROR) << options_.raylet.node_name << ": cannot start worker "
                << (id & 0xffff) << ": " << pid.status().message();

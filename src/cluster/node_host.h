@@ -93,6 +93,10 @@ class NodeHost {
     // How to start a worker process: this program, with the `worker`
     // command (the worker's flags are appended).
     std::vector<std::string> worker_command = {"/proc/self/exe", "worker"};
+    // Worker processes run this much nicer than the node, as with Ray's
+    // worker_niceness: busy tasks must not starve the raylet's heartbeats
+    // (nor, on one machine, the GCS) until the node is taken for dead.
+    int worker_niceness = 15;
   };
 
   // Starts the GCS (if asked), waits until the GCS answers, starts the

@@ -1,13 +1,15 @@
 // Proves the GCS's membership protocol in the simulator: dense node ids in
 // arrival order, a full cluster view for a joining raylet and deltas after,
 // death after heartbeat_period * heartbeat_misses_max of silence, broadcast to
-// the survivors, and the answers to Heartbeat and GetAllNodes.
+// the survivors, a GCS that does not blame the nodes for its own stall, and
+// the answers to Heartbeat and GetAllNodes.
 #include "src/gcs/gcs_server.h"
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "gtest/gtest.h"
@@ -114,11 +116,51 @@ std::string Ids(const rpc::ClusterViewUpdate& view) {
   return ids;
 }
 
+// The GCS's clock, whose timers can be held as if the GCS's process were
+// not scheduled for a while: a timer due meanwhile fires when the pause ends.
+class PausableClock : public Clock {
+ public:
+  explicit PausableClock(SimLoop& loop) : loop_(loop) {}
+
+  void PauseFor(absl::Duration pause) { paused_until_ = loop_.Now() + pause; }
+
+  absl::Time Now() const override { return loop_.Now(); }
+  TimerId RunAfter(absl::Duration delay, std::function<void()> fn) override {
+    const TimerId id = next_id_++;
+    Schedule(id, delay, std::move(fn));
+    return id;
+  }
+  void Cancel(TimerId id) override {
+    auto it = loop_ids_.find(id);
+    if (it == loop_ids_.end()) return;
+    loop_.Cancel(it->second);
+    loop_ids_.erase(it);
+  }
+
+ private:
+  void Schedule(TimerId id, absl::Duration delay, std::function<void()> fn) {
+    loop_ids_[id] = loop_.RunAfter(delay, [this, id, fn = std::move(fn)] {
+      if (loop_.Now() < paused_until_) {
+        Schedule(id, paused_until_ - loop_.Now(), fn);
+        return;
+      }
+      loop_ids_.erase(id);
+      fn();
+    });
+  }
+
+  SimLoop& loop_;
+  absl::Time paused_until_ = absl::InfinitePast();
+  TimerId next_id_ = 1;
+  absl::flat_hash_map<TimerId, TimerId> loop_ids_;
+};
+
 class GcsServerTest : public ::testing::Test {
  protected:
   GcsServerTest()
       : network_(loop_, {}),
-        gcs_(loop_, network_, kGcsAddress,
+        gcs_clock_(loop_),
+        gcs_(gcs_clock_, network_, kGcsAddress,
              {.heartbeat_period = kPeriod, .heartbeat_misses_max = kMissesMax}),
         client_(network_, "client:1") {
     CHECK(gcs_.Start().ok());
@@ -160,6 +202,7 @@ class GcsServerTest : public ::testing::Test {
 
   SimLoop loop_;
   SimNetwork network_;
+  PausableClock gcs_clock_;
   GcsServer gcs_;
   RpcEndpoint client_;
   std::vector<std::unique_ptr<FakeRaylet>> raylets_;
@@ -243,6 +286,25 @@ TEST_F(GcsServerTest, SilentNodeIsDeclaredDeadAfterMissesAndBroadcast) {
   EXPECT_EQ(b.updates().size(), b_updates);
   EXPECT_FALSE(gcs_.nodes()[b.node_id()].alive());
   EXPECT_TRUE(gcs_.nodes()[a.node_id()].alive());
+}
+
+TEST_F(GcsServerTest, OwnStallIsNotCountedAgainstTheNodes) {
+  FakeRaylet& a = Join("a", 1);
+  FakeRaylet& b = Join("b", 1);
+  RunFor(absl::Seconds(1));
+  // The GCS's process pauses for most of a second. a's heartbeats wait
+  // behind the late health check (a is silent until just after it); b has
+  // really died.
+  a.StopHeartbeats();
+  b.StopHeartbeats();
+  gcs_clock_.PauseFor(absl::Milliseconds(990));
+  RunFor(absl::Seconds(1));
+  a.StartHeartbeats();
+  RunFor(absl::Seconds(1));
+
+  EXPECT_TRUE(gcs_.nodes()[a.node_id()].alive());
+  // The pause delays b's death; it does not hide it.
+  EXPECT_FALSE(gcs_.nodes()[b.node_id()].alive());
 }
 
 TEST_F(GcsServerTest, HeartbeatOfDeadOrUnknownNodeIsNotKnown) {
