@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves that every scenario of the library gives the same result under
 # `miniray local` (a real cluster of processes) as under `miniray sim`: the
-# same result, or an error of the same kind. The five exceptions say why.
+# same result, or an error of the same kind. The three exceptions say why.
 set -u
 miniray=${MINIRAY:-./miniray}
 failures=0
@@ -12,9 +12,6 @@ declare -A excluded=(
   # Asynchronous SGD: the parameter depends on how the workers' pulls and
   # pushes interleave, which real timing decides.
   [scenarios/parameter_server.textproto]=1
-  # kill_head kills the GCS alone; in local mode the GCS shares the head
-  # node's process, so the fault is skipped (the run has no fault).
-  [scenarios/faults/kill_head.textproto]=1
   # Its 64 MiB stores fit the map outputs as the simulator places them;
   # real timing may put more of them on one node than its store holds, as
   # primary copies that cannot be evicted (Ray would spill them to disk;
@@ -24,18 +21,19 @@ declare -A excluded=(
   # fit, which depends on where the maps ran; real timing sometimes spreads
   # them so that every reducer fits, and the job succeeds.
   [scenarios/errors/object_store_pressure.textproto]=1
-  # KNOWN BUG, not a difference of timing: with 20 nodes and 160 worker
-  # processes, run while the other real-cluster tests run, it hung twice in
-  # CI (one lease held, every process idle). It passes alone and under CPU
-  # load; see the note on issue 5 and docs/real-cluster.md section 6.
-  [scenarios/workload_mapreduce.textproto]=1
 )
 
-# The result, or the kind of the error (what precedes its first colon).
+err=${TEST_TMPDIR:-/tmp}/local_scenario.err
+
+# The result, or the kind of the error (what precedes its first colon);
+# nothing if there is no summary.
 outcome() {
   python3 -c '
 import json, sys
-d = json.load(sys.stdin)
+text = sys.stdin.read()
+if not text.strip():
+    sys.exit(0)
+d = json.loads(text)
 print("error " + d["error"].split(":")[0] if d.get("error") else "result " + d["result"])'
 }
 
@@ -44,15 +42,20 @@ for file in $(find scenarios -name '*.textproto' | sort); do
   [ -n "${excluded[$file]:-}" ] && continue
   want=$("$miniray" sim "$file" --json 2>/dev/null | outcome)
   # A run that hangs fails here, not at the test's own timeout.
-  got=$(timeout 120 "$miniray" local "$file" --json 2>/dev/null | outcome)
+  got=$(timeout 120 "$miniray" local "$file" --json 2>"$err" | outcome)
+  checked=$((checked + 1))
   if [ -z "$got" ]; then
     fail "local $file: no summary (within 120 s)"
   elif [ "$got" != "$want" ]; then
     fail "local $file: '$got', sim says '$want'"
+  else
+    continue
   fi
-  checked=$((checked + 1))
+  # What the run said, for the failure's diagnosis.
+  echo "--- its stderr (last 40 lines of warnings and errors):"
+  grep -v '^I' "$err" | tail -40
 done
-[ "$checked" -ge 27 ] || fail "only $checked scenarios checked"
+[ "$checked" -ge 31 ] || fail "only $checked scenarios checked"
 
 if [ "$failures" != 0 ]; then
   echo "$failures failure(s) in $checked scenarios"

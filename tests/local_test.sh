@@ -123,8 +123,15 @@ run_local scenarios/faults/partition_node_declared_dead.textproto
   fail "local partition: result '$got', sim says '$want'"
 grep -q 'is approximated in local mode' "$err" ||
   fail "local partition: the approximation is not said: $(cat "$err")"
-grep -q 'froze (SIGSTOP) worker-0' <<<"$out" && grep -q 'thawed (SIGCONT) worker-0' <<<"$out" ||
-  fail "local partition: no freeze and thaw in the fault log: $out"
+grep -q 'froze (SIGSTOP) worker-0' <<<"$out" ||
+  fail "local partition: no freeze in the fault log: $out"
+# The heal comes at 620 ms, if the program (its tasks retried on the other
+# worker) has not finished by then.
+if python3 -c "import sys; sys.exit(float(sys.argv[1]) < 0.7)" \
+    "$(json_field makespan_s "$out")"; then
+  grep -q 'thawed (SIGCONT) worker-0' <<<"$out" ||
+    fail "local partition: no thaw in the fault log: $out"
+fi
 [ "$(json_field tasks_retried "$out")" -ge 1 ] 2>/dev/null ||
   fail "local partition: no task retried: $out"
 expect_no_leftovers "$(marker_of "$err")" "local partition"

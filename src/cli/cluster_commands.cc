@@ -31,6 +31,9 @@ DEFINE_string(scenario, "", "node: the scenario file of the local cluster.");
 DEFINE_int32(node_index, 0, "node: which node of the scenario this is.");
 DEFINE_string(gcs_address, "", "node: the GCS's address, host:port.");
 DEFINE_int32(gcs_port, 0, "node: run the GCS here, on this port (the head).");
+DEFINE_bool(gcs_only, false,
+            "node: run only the GCS (on --gcs_port) and the dashboard, in a "
+            "process of its own, as Ray's gcs_server.");
 DEFINE_int32(raylet_port, 0, "node: the raylet's port; 0 picks a free one.");
 DEFINE_string(cluster, "",
               "node, start: a marker for the command line (`pgrep -f` finds "
@@ -143,8 +146,12 @@ int RunNode() {
     return kExitBadInput;
   }
   const int nodes = scenario::ExpandNodeNames(*loaded).size();
-  if (FLAGS_node_index < 0 || FLAGS_node_index >= nodes ||
-      FLAGS_gcs_address.empty()) {
+  if (FLAGS_gcs_only && FLAGS_gcs_port == 0) {
+    std::cerr << "miniray node: --gcs_only needs --gcs_port\n";
+    return kExitBadInput;
+  }
+  if (!FLAGS_gcs_only && (FLAGS_node_index < 0 || FLAGS_node_index >= nodes ||
+                          FLAGS_gcs_address.empty())) {
     std::cerr << "miniray node: needs --node_index in [0, " << nodes
               << ") and --gcs_address\n";
     return kExitBadInput;
@@ -152,8 +159,11 @@ int RunNode() {
   NodeHost::Options options =
       NodeOptionsFromScenario(*loaded, FLAGS_node_index);
   options.run_gcs = FLAGS_gcs_port != 0;
+  options.run_raylet = !FLAGS_gcs_only;
   options.gcs_port = FLAGS_gcs_port;
   options.gcs_address = FLAGS_gcs_address;
+  options.raylet.is_head = FLAGS_node_index == 0;
+  if (FLAGS_gcs_only) options.raylet.node_name = "gcs";
   options.raylet_port = FLAGS_raylet_port;
   options.token = token;
   options.seed = ScenarioSeed(*loaded, FLAGS_seed);

@@ -78,12 +78,23 @@ LocalCluster::~LocalCluster() {
   processes_.KillAll();
 }
 
+// A free port not picked before in this run: the ports picked here are
+// bound later, by the children, so a second pick could find one still free.
+absl::StatusOr<int> LocalCluster::PickPort() {
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    absl::StatusOr<int> port = PickFreePort(kHost);
+    if (!port.ok() || picked_ports_.insert(*port).second) return port;
+  }
+  return absl::UnavailableError("cannot pick a port not picked before");
+}
+
 absl::Status LocalCluster::StartChildren() {
-  absl::StatusOr<int> gcs_port = PickFreePort(kHost);
+  absl::StatusOr<int> gcs_port = PickPort();
   if (!gcs_port.ok()) return gcs_port.status();
   gcs_port_ = *gcs_port;
   gcs_address_ = absl::StrCat(kHost, ":", gcs_port_);
   if (absl::Status status = PickDashboardPorts(); !status.ok()) return status;
+  if (absl::Status status = StartGcsChild(); !status.ok()) return status;
   const std::vector<std::string> names = scenario::ExpandNodeNames(scenario_);
   for (size_t i = 0; i < names.size(); ++i) {
     children_.push_back(Child{names[i], static_cast<int>(i), 0});
@@ -92,7 +103,31 @@ absl::Status LocalCluster::StartChildren() {
     }
   }
   std::cerr << "miniray local: cluster " << marker_ << ": " << names.size()
-            << " node processes, GCS at " << gcs_address_ << "\n";
+            << " node processes, GCS at " << gcs_address_ << " (pid "
+            << gcs_child_.pid << ")\n";
+  return absl::OkStatus();
+}
+
+// The GCS runs alone in its process, as Ray's gcs_server, so that
+// kill_head can crash it without the head node. The dashboard reads it
+// there.
+absl::Status LocalCluster::StartGcsChild() {
+  std::vector<std::string> argv = {
+      binary_,
+      "node",
+      "--gcs_only",
+      absl::StrCat("--scenario=", options_.scenario_path),
+      absl::StrCat("--gcs_port=", gcs_port_),
+      absl::StrCat("--seed=", seed_),
+      absl::StrCat("--cluster=", marker_),
+  };
+  if (options_.dashboard_port >= 0) {
+    argv.push_back(absl::StrCat("--dashboard_port=", dashboard_port_));
+  }
+  absl::StatusOr<pid_t> pid =
+      processes_.Start(argv, {absl::StrCat("MINIRAY_TOKEN=", token_)});
+  if (!pid.ok()) return pid.status();
+  gcs_child_.pid = *pid;
   return absl::OkStatus();
 }
 
@@ -108,14 +143,13 @@ absl::Status LocalCluster::StartChild(Child& child) {
       absl::StrCat("--seed=", seed_),
       absl::StrCat("--cluster=", marker_),
   };
-  if (child.index == 0) argv.push_back(absl::StrCat("--gcs_port=", gcs_port_));
-  // Dashboard: the head serves it (tasks come from the driver's endpoint);
-  // every node serves /metrics on a port of its own.
+  // Dashboard: the GCS's process serves it (tasks come from the driver's
+  // endpoint, found in the GCS's node table); every node serves /metrics
+  // on a port of its own.
   if (options_.dashboard_port >= 0) {
-    absl::StatusOr<int> metrics_port = PickFreePort(kHost);
+    absl::StatusOr<int> metrics_port = PickPort();
     if (!metrics_port.ok()) return metrics_port.status();
-    const int http_port = child.index == 0 ? dashboard_port_ : *metrics_port;
-    // The head finds the driver's endpoint in the GCS's node table.
+    const int http_port = *metrics_port;
     argv.push_back(absl::StrCat("--dashboard_port=", http_port));
     std::cerr << "miniray local: " << child.name << " /metrics at http://"
               << kHost << ":" << http_port << "/metrics\n";
@@ -213,6 +247,11 @@ bool LocalCluster::NoNodeLeft() const {
 
 void LocalCluster::ReportUnexpectedExits() {
   for (const auto& [pid, status] : processes_.ReapExited()) {
+    if (pid == gcs_child_.pid) {
+      std::cerr << "miniray: the GCS (pid " << pid << ") "
+                << ChildProcesses::DescribeWaitStatus(status) << "\n";
+      gcs_child_.pid = 0;
+    }
     for (Child& child : children_) {
       if (child.pid != pid) continue;
       std::cerr << "miniray: node " << child.name << " (pid " << pid << ") "
@@ -239,7 +278,16 @@ void LocalCluster::RunProgram(RunSummary& summary) {
   }
   auto run = std::make_shared<ProgramRun>();
   run->context = ProgramContext{&scenario_.program(), seed_};
+  const std::vector<PlannedFault> faults = options_.join_gcs_address.empty()
+                                               ? PlanFaults()
+                                               : std::vector<PlannedFault>();
+  size_t next_fault = 0;
   const absl::Time started = absl::Now();
+  // Faults at time zero come before the program's first step, as in the
+  // simulator.
+  while (next_fault < faults.size() && faults[next_fault].at <= absl::ZeroDuration()) {
+    ApplyFault(faults[next_fault++], absl::ZeroDuration());
+  }
   TraceRecorder* trace = driver_host_->driver_trace();
   (*driver)->Spawn([run, program, trace] {
     // The trace's origin; its clock is the host's RealClock, absl::Now().
@@ -261,10 +309,6 @@ void LocalCluster::RunProgram(RunSummary& summary) {
     }
     run->done.Notify();
   });
-  const std::vector<PlannedFault> faults = options_.join_gcs_address.empty()
-                                               ? PlanFaults()
-                                               : std::vector<PlannedFault>();
-  size_t next_fault = 0;
   const absl::Duration max_time =
       scenario_.max_time().empty()
           ? absl::Hours(1)
@@ -316,11 +360,11 @@ absl::Status LocalCluster::PickDashboardPorts() {
   if (options_.dashboard_port < 0) return absl::OkStatus();
   dashboard_port_ = options_.dashboard_port;
   if (dashboard_port_ == 0) {
-    absl::StatusOr<int> port = PickFreePort(kHost);
+    absl::StatusOr<int> port = PickPort();
     if (!port.ok()) return port.status();
     dashboard_port_ = *port;
   }
-  absl::StatusOr<int> driver_port = PickFreePort(kHost);
+  absl::StatusOr<int> driver_port = PickPort();
   if (!driver_port.ok()) return driver_port.status();
   driver_dashboard_port_ = *driver_port;
   return absl::OkStatus();

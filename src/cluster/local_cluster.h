@@ -7,10 +7,11 @@
 //   RunSummary summary = cluster.Run();   // children are gone when it returns
 //
 // Shape of a run:
-//  - one child OS process per scenario node (`miniray node ...`, fork+exec
-//    of this binary; the head's child also runs the GCS), on free loopback
-//    ports, with a random cluster token passed in the environment
-//    (MINIRAY_TOKEN) so that it never shows in `ps`;
+//  - one child OS process for the GCS (and the dashboard), as Ray's
+//    gcs_server, then one per scenario node (`miniray node ...`, fork+exec
+//    of this binary), on free loopback ports, with a random cluster token
+//    passed in the environment (MINIRAY_TOKEN) so that it never shows in
+//    `ps`;
 //  - this process waits until the GCS lists every node alive, then joins
 //    the cluster itself as a node with no resources ("local-driver"), whose
 //    raylet holds the driver's objects, and runs the program as the driver
@@ -18,7 +19,8 @@
 //  - faults happen at their time after the program started: kill_node
 //    SIGKILLs the node's process (and starts a fresh one after `duration`,
 //    if given); kill_worker SIGKILLs the node's busiest worker process;
-//    kill_actor the worker process hosting the actor. Other fault kinds are
+//    kill_actor the worker process hosting the actor; kill_head SIGKILLs
+//    the GCS's process. Other fault kinds are
 //    reported on stderr and skipped (local_faults.cc);
 //  - every child is killed and reaped when Run returns, on SIGINT/SIGTERM
 //    (see ChildProcesses), and by the kernel if this process dies.
@@ -42,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "src/cluster/child_processes.h"
 #include "src/cluster/node_host.h"
@@ -106,6 +109,7 @@ class LocalCluster {
       kRestartNode,
       kKillWorker,
       kKillActor,
+      kKillHead,
       kFreeze,  // a partition, approximated: the cut-off side is stopped
       kThaw,    // its heal
     };
@@ -116,7 +120,9 @@ class LocalCluster {
     std::vector<int> nodes;  // kFreeze, kThaw
   };
 
+  absl::StatusOr<int> PickPort();
   absl::Status StartChildren();
+  absl::Status StartGcsChild();
   absl::Status StartChild(Child& child);
   absl::Status WaitForNodes(const std::vector<std::string>& names);
   // `submit`: how many nodes of the joined cluster are alive, the driver's
@@ -131,6 +137,7 @@ class LocalCluster {
   std::string RestartNode(Child& child);
   std::string KillWorker(Child& child);
   std::string KillActor(const std::string& name);
+  std::string KillHead();
   std::string Freeze(const std::vector<int>& nodes);
   std::string Thaw(const std::vector<int>& nodes);
   // Partition faults, approximated by freezing one side (local_faults.cc).
@@ -156,14 +163,16 @@ class LocalCluster {
   int gcs_port_ = 0;
   ChildProcesses processes_;
   std::vector<Child> children_;
+  Child gcs_child_{"gcs", -1, 0};
   std::unique_ptr<NodeHost> driver_host_;
   std::vector<std::string> fault_log_;
   // The processes a freeze stopped (a node's and its workers'), by node.
   std::map<int, std::vector<pid_t>> frozen_;
-  // Dashboard ports: the head's (the dashboard), the driver's (its tasks),
-  // and the next child's /metrics; 0 when not yet picked.
+  // Dashboard ports: the GCS process's (the dashboard) and the driver's
+  // (its tasks); 0 when not yet picked.
   int dashboard_port_ = 0;
   int driver_dashboard_port_ = 0;
+  absl::flat_hash_set<int> picked_ports_;
   absl::Status PickDashboardPorts();
 };
 

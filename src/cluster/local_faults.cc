@@ -1,5 +1,5 @@
 // LocalCluster's faults: which of a scenario's faults a real cluster of
-// processes can apply, and applying them with SIGKILL.
+// processes can apply, and applying them with SIGKILL (and SIGSTOP).
 #include <signal.h>
 
 #include <algorithm>
@@ -41,6 +41,9 @@ std::vector<LocalCluster::PlannedFault> LocalCluster::PlanFaults() {
       case scenario::Fault::kPartition:
         PlanPartition(i, fault, planned);
         continue;
+      case scenario::Fault::kKillHead:
+        planned.push_back({at, Kind::kKillHead});
+        continue;
       case scenario::Fault::kKillNode:
         break;
       default: {
@@ -52,20 +55,13 @@ std::vector<LocalCluster::PlannedFault> LocalCluster::PlanFaults() {
         continue;
       }
     }
+    // The head is never killed: validation refuses it (kill_head is the
+    // GCS's crash).
     const int index = index_of(fault.kill_node());
-    if (index == 0) {
-      std::cerr << "miniray: fault[" << i << "] kills the head: in local mode "
-                << "that kills the GCS too (it runs in the head's process)\n";
-    }
     planned.push_back({at, Kind::kKillNode, index});
     if (!fault.duration().empty()) {
-      if (index == 0) {
-        std::cerr << "miniray: fault[" << i << "]: the head is not restarted "
-                  << "in local mode (the GCS keeps no state to restart from)\n";
-      } else {
-        planned.push_back({at + ParseDuration(fault.duration()).value(),
-                           Kind::kRestartNode, index});
-      }
+      planned.push_back({at + ParseDuration(fault.duration()).value(),
+                         Kind::kRestartNode, index});
     }
   }
   std::stable_sort(planned.begin(), planned.end(),
@@ -95,6 +91,10 @@ void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
       what = KillActor(fault.actor);
       kind = "kill_actor";
       break;
+    case Kind::kKillHead:
+      what = KillHead();
+      kind = "kill_head";
+      break;
     case Kind::kFreeze:
       what = Freeze(fault.nodes);
       kind = "partition";
@@ -122,6 +122,17 @@ std::string LocalCluster::KillNode(Child& child) {
   const std::string what =
       absl::StrCat("killed node ", child.name, " (pid ", child.pid, ", SIGKILL)");
   child.pid = 0;
+  return what;
+}
+
+std::string LocalCluster::KillHead() {
+  if (gcs_child_.pid == 0) return "kill_head: the GCS is not running";
+  processes_.Kill(gcs_child_.pid);
+  const std::string what = absl::StrCat(
+      "killed the GCS (pid ", gcs_child_.pid, ", SIGKILL): miniray has no GCS "
+      "fault tolerance, so failure detection, actor creation and actor "
+      "lookups stop; tasks already scheduled can still finish");
+  gcs_child_.pid = 0;
   return what;
 }
 

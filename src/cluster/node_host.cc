@@ -65,6 +65,12 @@ absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
       WaitForGcs(host->runtime_->loop(), host->runtime_->transport(), host->options_.gcs_address,
                  host->options_.start_timeout);
   if (!gcs_up.ok()) return gcs_up;
+  if (!host->options_.run_raylet) {
+    if (absl::Status status = host->StartDashboard(); !status.ok()) {
+      return status;
+    }
+    return host;
+  }
   // The HTTP port is registered with the raylet, so it is chosen first.
   if (host->options_.dashboard_port == 0) {
     absl::StatusOr<int> port = PickFreePort(host->options_.host);
@@ -106,7 +112,7 @@ Raylet::Options NodeHost::RayletOptions() {
     raylet_options.http_address =
         absl::StrCat(options_.host, ":", options_.dashboard_port);
   }
-  raylet_options.is_head = options_.run_gcs;
+  raylet_options.is_head = options_.raylet.is_head || options_.run_gcs;
   // Pulled objects are assembled in shared memory, where workers map them.
   raylet_options.allocate_object = [this](ObjectId id, int64_t size) {
     return store_service_->Allocate(id, size);

@@ -59,6 +59,9 @@ class NodeHost {
     // Runs the GCS here, on gcs_port; gcs_address is then host:gcs_port.
     bool run_gcs = false;
     int gcs_port = 0;
+    // False: only the GCS (and the dashboard) run here, no raylet: the GCS
+    // in a process of its own, as Ray's gcs_server (`miniray local`).
+    bool run_raylet = true;
     GcsServer::Options gcs;
     Address gcs_address;
     // The raylet's port; 0 picks a free one.

@@ -127,7 +127,11 @@ void GcsServer::ForgiveOwnStall() {
   const bool first = last_tick_ == absl::InfinitePast();
   const absl::Duration late = now - last_tick_ - options_.heartbeat_period;
   last_tick_ = now;
-  if (first || late <= options_.heartbeat_period) return;
+  // Small delays are the machine's ordinary noise, and forgiving them
+  // would delay every death; only a stall of half the patience counts.
+  const absl::Duration patience =
+      options_.heartbeat_period * options_.heartbeat_misses_max;
+  if (first || late <= patience / 2) return;
   LOG(WARNING) << "GCS: the health check ran " << absl::FormatDuration(late)
                << " late; that time is not counted against any node";
   for (NodeHealth& health : health_) health.last_heartbeat += late;

@@ -3,9 +3,10 @@
 // It owns the cluster's membership: raylets register and get a node id; each
 // sends a heartbeat every period, carrying its available resources when they
 // changed. A node that misses `heartbeat_misses_max` periods in a row is
-// declared dead. A check that runs late (the GCS's own process was not
-// scheduled, so the heartbeats that came meanwhile wait behind it) counts
-// the lateness for no one: the nodes are not blamed for the GCS's stall.
+// declared dead. A check that runs late by half that patience or more (the
+// GCS's own process was not scheduled, so the heartbeats that came
+// meanwhile wait behind it) counts the lateness for no one: the nodes are
+// not blamed for the GCS's stall.
 // Every period the GCS broadcasts what changed (nodes joined,
 // died, or changed their available resources) to all live raylets, which is
 // how each raylet's scheduler sees the cluster, as with Ray's resource syncer.
@@ -74,7 +75,8 @@ class GcsServer {
   // Runs every heartbeat period: health checks, then the broadcast.
   void Tick();
   // Credits every node with the time by which this tick ran late beyond a
-  // period (never in the simulator, whose timers are punctual).
+  // period, if that is half the patience or more (never in the simulator,
+  // whose timers are punctual).
   void ForgiveOwnStall();
   void CheckHealth();
   void Broadcast();

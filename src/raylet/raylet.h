@@ -69,7 +69,8 @@ class Raylet {
     // --- Real runtime only (docs/observability.md); unset in the simulator,
     // whose messages then stay as they were. Registered with the GCS: this
     // node's HTTP address (/metrics; the dashboard on the head), whether it
-    // runs the GCS, whether a driver runs here.
+    // is the head node (the GCS runs in its process or beside it), whether
+    // a driver runs here.
     std::string http_address;
     bool is_head = false;
     bool has_driver = false;

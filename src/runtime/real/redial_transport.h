@@ -28,12 +28,13 @@
 // Attempts back off from `first_backoff` to `max_backoff` and stop at the
 // call's timeout or after `give_up_after`, when the last error is delivered.
 //
-// Calls to worker processes (methods of the services in
-// `fail_fast_services`) are not made again once the worker's port refuses
+// Calls to worker processes and to the GCS (methods of the services in
+// `fail_fast_services`) are not made again once the peer's port refuses
 // connections: a worker that dies on a live node has closed its port, and
 // its callers learn of it at once, as in the simulator's kill_worker (an
 // owner retries the task it had pushed, a borrower hears that the owner is
-// gone). Other failures (a broken connection, a connect that timed out on
+// gone); a crashed GCS (kill_head) is not coming back, as miniray has no
+// GCS fault tolerance, and the simulator's callers hear so at once too. Other failures (a broken connection, a connect that timed out on
 // a loaded machine) are retried as for any call: a live worker must not be
 // taken for dead. Only nodes are silent when dead.
 // (Object chunks are redialed: a puller that got the first reply waits for
@@ -60,7 +61,7 @@ class RedialTransport : public Transport {
     absl::Duration give_up_after = absl::Seconds(60);
     // Services (method name prefixes) whose calls fail at once when the
     // peer refuses the connection.
-    std::vector<std::string> fail_fast_services = {"CoreWorker."};
+    std::vector<std::string> fail_fast_services = {"CoreWorker.", "Gcs."};
   };
 
   // `inner` and `loop` must outlive this transport, and no retry may be
