@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves that every scenario of the library gives the same result under
 # `miniray local` (a real cluster of processes) as under `miniray sim`: the
-# same result, or an error of the same kind. The three exceptions say why.
+# same result (with the part real timing decides masked, where one is), or
+# an error of the same kind. The three exceptions say why.
 set -u
 miniray=${MINIRAY:-./miniray}
 failures=0
@@ -25,6 +26,15 @@ declare -A excluded=(
 
 err=${TEST_TMPDIR:-/tmp}/local_scenario.err
 
+# Scenarios whose result has a part that real timing decides: a sed
+# expression that masks it, on both sides.
+declare -A masked=(
+  # How many records the restarted actor processed (count=) depends on how
+  # many calls it had answered when the kill came at 450 ms; every record
+  # is processed either way.
+  [scenarios/faults/actor_restart.textproto]='s/count=[0-9]*/count=N/'
+)
+
 # The result, or the kind of the error (what precedes its first colon);
 # nothing if there is no summary.
 outcome() {
@@ -44,6 +54,10 @@ for file in $(find scenarios -name '*.textproto' | sort); do
   # A run that hangs fails here, not at the test's own timeout.
   got=$(timeout 120 "$miniray" local "$file" --json 2>"$err" | outcome)
   checked=$((checked + 1))
+  if [ -n "${masked[$file]:-}" ]; then
+    want=$(sed "${masked[$file]}" <<<"$want")
+    got=$(sed "${masked[$file]}" <<<"$got")
+  fi
   if [ -z "$got" ]; then
     fail "local $file: no summary (within 120 s)"
   elif [ "$got" != "$want" ]; then

@@ -145,15 +145,8 @@ absl::Status LocalCluster::StartChild(Child& child) {
   };
   // Dashboard: the GCS's process serves it (tasks come from the driver's
   // endpoint, found in the GCS's node table); every node serves /metrics
-  // on a port of its own.
-  if (options_.dashboard_port >= 0) {
-    absl::StatusOr<int> metrics_port = PickPort();
-    if (!metrics_port.ok()) return metrics_port.status();
-    const int http_port = *metrics_port;
-    argv.push_back(absl::StrCat("--dashboard_port=", http_port));
-    std::cerr << "miniray local: " << child.name << " /metrics at http://"
-              << kHost << ":" << http_port << "/metrics\n";
-  }
+  // on a port the kernel gives it, registered with the GCS.
+  if (options_.dashboard_port >= 0) argv.push_back("--dashboard_port=0");
   absl::StatusOr<pid_t> pid =
       processes_.Start(argv, {absl::StrCat("MINIRAY_TOKEN=", token_)});
   if (!pid.ok()) return pid.status();
@@ -176,9 +169,10 @@ absl::Status LocalCluster::StartDriverNode() {
   options.start_timeout = options_.start_timeout;
   options.worker_command.push_back(absl::StrCat("--cluster=", marker_));
   // A submitted job's tasks are always shown on the head's dashboard: the
-  // driver serves them (on a free port) and registers has_driver.
+  // driver serves them (on a port the kernel picks) and registers
+  // has_driver.
   if (options_.dashboard_port >= 0 || !options_.join_gcs_address.empty()) {
-    options.dashboard_port = driver_dashboard_port_;
+    options.dashboard_port = 0;
     options.trace_driver = true;
   }
   if (options_.on_driver_trace) options.trace_driver = true;
@@ -344,6 +338,37 @@ void LocalCluster::RunProgram(RunSummary& summary) {
   }
 }
 
+// A node process that registered and then exited (its HTTP port, say, was
+// taken) would leave the program a smaller cluster than the scenario's.
+absl::Status LocalCluster::CheckChildrenAlive() {
+  ReportUnexpectedExits();
+  for (const Child& child : children_) {
+    if (child.pid == 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "node ", child.name, " exited before the program started"));
+    }
+  }
+  if (gcs_child_.pid == 0) {
+    return absl::UnavailableError("the GCS exited before the program started");
+  }
+  return absl::OkStatus();
+}
+
+void LocalCluster::PrintMetricsAddresses() {
+  absl::StatusOr<std::vector<rpc::NodeInfo>> nodes =
+      QueryNodes(driver_host_->loop(), driver_host_->transport(), gcs_address_,
+                 absl::Seconds(2));
+  if (!nodes.ok()) return;
+  for (const rpc::NodeInfo& node : *nodes) {
+    if (!node.alive() || node.http_address().empty() ||
+        node.name() == options_.driver_node_name) {
+      continue;
+    }
+    std::cerr << "miniray local: " << node.name() << " /metrics at http://"
+              << node.http_address() << "/metrics\n";
+  }
+}
+
 int LocalCluster::CountClusterNodes() {
   absl::StatusOr<std::vector<rpc::NodeInfo>> nodes =
       QueryNodes(driver_host_->loop(), driver_host_->transport(), gcs_address_,
@@ -354,8 +379,8 @@ int LocalCluster::CountClusterNodes() {
   });
 }
 
-// The dashboard's port (the one asked for, or a free one, so that it can
-// be printed before the head starts) and the driver's.
+// The dashboard's port: the one asked for, or a free one, so that it can
+// be printed before the GCS's process starts.
 absl::Status LocalCluster::PickDashboardPorts() {
   if (options_.dashboard_port < 0) return absl::OkStatus();
   dashboard_port_ = options_.dashboard_port;
@@ -364,9 +389,6 @@ absl::Status LocalCluster::PickDashboardPorts() {
     if (!port.ok()) return port.status();
     dashboard_port_ = *port;
   }
-  absl::StatusOr<int> driver_port = PickPort();
-  if (!driver_port.ok()) return driver_port.status();
-  driver_dashboard_port_ = *driver_port;
   return absl::OkStatus();
 }
 
@@ -391,6 +413,7 @@ RunSummary LocalCluster::Run() {
   if (up.ok()) up = StartDriverNode();
   names.push_back(options_.driver_node_name);
   if (up.ok()) up = WaitForNodes(names);
+  if (up.ok() && !join) up = CheckChildrenAlive();
   if (up.ok() && join) summary.nodes = CountClusterNodes();
   if (up.ok()) {
     // The driver node's raylet must see the cluster (to pull from it), and
@@ -399,10 +422,11 @@ RunSummary LocalCluster::Run() {
     absl::SleepFor(3 *
                    NodeOptionsFromScenario(scenario_, 0).gcs.heartbeat_period);
     if (options_.dashboard_port >= 0 && !join) {
+      PrintMetricsAddresses();
       std::cerr << "miniray local: dashboard at http://" << kHost << ":"
                 << dashboard_port_ << "/?token=" << token_ << "\n"
                 << "miniray local: the driver's tasks and /metrics at http://"
-                << kHost << ":" << driver_dashboard_port_ << "/metrics\n";
+                << kHost << ":" << driver_host_->http_port() << "/metrics\n";
     }
     RunProgram(summary);
     // The tasks' last states, before this process (a `submit`) goes.

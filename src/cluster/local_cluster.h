@@ -125,6 +125,10 @@ class LocalCluster {
   absl::Status StartGcsChild();
   absl::Status StartChild(Child& child);
   absl::Status WaitForNodes(const std::vector<std::string>& names);
+  // Unavailable if a node's (or the GCS's) process has exited.
+  absl::Status CheckChildrenAlive();
+  // Each node's /metrics address, as registered with the GCS, on stderr.
+  void PrintMetricsAddresses();
   // `submit`: how many nodes of the joined cluster are alive, the driver's
   // own excepted.
   int CountClusterNodes();
@@ -168,10 +172,8 @@ class LocalCluster {
   std::vector<std::string> fault_log_;
   // The processes a freeze stopped (a node's and its workers'), by node.
   std::map<int, std::vector<pid_t>> frozen_;
-  // Dashboard ports: the GCS process's (the dashboard) and the driver's
-  // (its tasks); 0 when not yet picked.
+  // The dashboard's port (the GCS's process serves it); 0: not yet picked.
   int dashboard_port_ = 0;
-  int driver_dashboard_port_ = 0;
   absl::flat_hash_set<int> picked_ports_;
   absl::Status PickDashboardPorts();
 };

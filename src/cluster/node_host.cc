@@ -65,20 +65,18 @@ absl::StatusOr<std::unique_ptr<NodeHost>> NodeHost::Start(Options options) {
       WaitForGcs(host->runtime_->loop(), host->runtime_->transport(), host->options_.gcs_address,
                  host->options_.start_timeout);
   if (!gcs_up.ok()) return gcs_up;
-  if (!host->options_.run_raylet) {
-    if (absl::Status status = host->StartDashboard(); !status.ok()) {
-      return status;
-    }
-    return host;
-  }
-  // The HTTP port is registered with the raylet, so it is chosen first.
-  if (host->options_.dashboard_port == 0) {
-    absl::StatusOr<int> port = PickFreePort(host->options_.host);
-    if (!port.ok()) return port.status();
-    host->options_.dashboard_port = *port;
+  // The HTTP port is registered with the raylet, so it is bound first (0:
+  // the kernel picks one, so that no other process can take it meanwhile).
+  if (absl::Status status = host->StartDashboard(); !status.ok()) return status;
+  if (!host->options_.run_raylet) return host;
+  if (host->dashboard_ != nullptr) {
+    host->options_.dashboard_port = host->dashboard_->port();
   }
   if (absl::Status status = host->StartRaylet(); !status.ok()) return status;
-  if (absl::Status status = host->StartDashboard(); !status.ok()) return status;
+  if (host->dashboard_ != nullptr) {
+    host->runtime_->loop().RunAndWait(
+        [&] { host->dashboard_->SetRaylet(host->raylet_.get()); });
+  }
   return host;
 }
 
@@ -308,6 +306,7 @@ absl::Status NodeHost::StartDashboard() {
   if (options_.trace_driver) {
     // The driver's trace knows node ids only; the raylet's view has names.
     sources.before_read = [this] {
+      if (raylet_ == nullptr) return;  // not yet started
       for (const NodeView& node : raylet_->view().nodes()) {
         if (node.id != kNoNode) trace_.SetNodeName(node.id, node.name);
       }

@@ -127,6 +127,8 @@ class NodeHost {
 
   NodeId node_id() const { return node_id_; }
   const Address& raylet_address() const { return raylet_address_; }
+  // The port of the node's HTTP server (/metrics, the dashboard); -1: none.
+  int http_port() const { return options_.dashboard_port; }
   const Address& gcs_address() const { return options_.gcs_address; }
   EventLoop& loop() { return runtime_->loop(); }
   Transport& transport() { return runtime_->transport(); }

@@ -72,6 +72,9 @@ class DashboardServer {
   DashboardServer& operator=(const DashboardServer&) = delete;
 
   int port() const { return port_; }
+  // The raylet whose store the views show, once it exists (a node binds
+  // its HTTP port before its raylet registers that port). On the loop.
+  void SetRaylet(Raylet* raylet) { sources_.raylet = raylet; }
   // "http://host:port/".
   std::string url() const;
 
@@ -93,7 +96,7 @@ class DashboardServer {
   void ServeTimeline(httplib::Response& response);
 
   EventLoop& loop_;
-  const DashboardSources sources_;
+  DashboardSources sources_;  // read and set on the loop only
   const Options options_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
