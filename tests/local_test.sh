@@ -4,7 +4,8 @@
 # the nodes start, that a kill_node fault really kills the node's process and
 # the job still gets the right answer (and that its --report page, drawn
 # from the driver's trace, shows the run and the kill), that killed workers
-# and an actor on a killed node come back, and that no node or worker
+# and an actor on a killed node come back, that a slow node is slow, and
+# that no node or worker
 # process outlives a run: not after a normal end, not after SIGINT.
 set -u
 miniray=${MINIRAY:-./miniray}
@@ -105,6 +106,15 @@ for scenario in faults/kill_worker_retry faults/actor_restart; do
 done
 [ "$(json_field actors_restarted "$out")" -ge 1 ] 2>/dev/null ||
   fail "local actor_restart: actors_restarted $(json_field actors_restarted "$out")"
+
+# A slow node from the start: its workers are started slow, so its tasks
+# take 4 times longer and the run meets the scenario's min_makespan (40 ms;
+# about 22 ms when the fault is not applied).
+run_local scenarios/faults/slow_node.textproto
+[ "$status" = 0 ] && [ "$got" = "$want" ] ||
+  fail "local slow_node: exit $status (min_makespan?); out: $out"
+grep -q 'node worker-1 is slow' <<<"$out" ||
+  fail "local slow_node: not in the fault log: $out"
 
 # An actor (max_restarts 1) on a node killed for real restarts on the other
 # node: its calls return what the simulator's do, and the program saw the

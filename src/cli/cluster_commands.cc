@@ -54,6 +54,9 @@ DEFINE_string(segment_prefix, "",
               "worker: the name prefix of its node's shared-memory segments.");
 DEFINE_int64(max_inline_bytes, 100 * 1024,
              "worker: return values up to this size travel in the reply.");
+DEFINE_double(compute_slowdown, 1.0,
+              "worker: tasks' synthetic durations take this many times "
+              "longer (a slow_node fault).");
 DECLARE_string(node_ip_address);  // deploy_commands.cc
 DECLARE_bool(no_token);
 
@@ -201,6 +204,7 @@ int RunWorker() {
   options.store_address = FLAGS_store_address;
   options.segment_prefix = FLAGS_segment_prefix;
   options.max_inline_bytes = FLAGS_max_inline_bytes;
+  options.compute_slowdown = FLAGS_compute_slowdown;
   options.token = token == nullptr ? "" : token;
   options.insecure_no_token = FLAGS_no_token;
   if (options.raylet_address.empty() || options.store_address.empty() ||

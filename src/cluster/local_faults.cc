@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "src/cluster/gcs_query.h"
 #include "src/cluster/local_cluster.h"
+#include "src/cluster/scenario_options.h"
 #include "src/cluster/worker_processes.h"
 #include "src/common/units.h"
 
@@ -43,6 +44,20 @@ std::vector<LocalCluster::PlannedFault> LocalCluster::PlanFaults() {
         continue;
       case scenario::Fault::kKillHead:
         planned.push_back({at, Kind::kKillHead});
+        continue;
+      case scenario::Fault::kSlowNode:
+        if (IsSlowFromStart(fault)) {
+          // Applied already: the node starts its workers slow.
+          fault_log_.push_back(absl::StrCat(
+              "0: node ", fault.slow_node().node(), " is slow: its tasks take ",
+              fault.slow_node().factor(), " times longer (its workers were "
+              "started so)"));
+        } else {
+          std::cerr << "miniray: fault[" << i << "] (slow_node at "
+                    << fault.at() << ") is not supported in local mode, which "
+                    << "applies a slow node only from 0s and for good; "
+                    << "skipped\n";
+        }
         continue;
       case scenario::Fault::kKillNode:
         break;

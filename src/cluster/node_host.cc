@@ -211,6 +211,7 @@ void NodeHost::LaunchWorker(WorkerId id) {
            absl::StrCat("--store_address=", store_service_->address()),
            absl::StrCat("--segment_prefix=", segment_prefix_),
            absl::StrCat("--max_inline_bytes=", options_.max_inline_bytes),
+           absl::StrCat("--compute_slowdown=", options_.compute_slowdown),
            absl::StrCat("--no_token=",
                         options_.insecure_no_token ? "true" : "false"),
        }) {

@@ -71,6 +71,9 @@ class NodeHost {
     Raylet::Options raylet;
     // For the workers started here.
     int64_t max_inline_bytes = 100 * 1024;
+    // Their tasks' synthetic durations are multiplied by it: a slow_node
+    // fault from the start (local mode cannot change it later).
+    double compute_slowdown = 1.0;
     uint64_t seed = 1;
     // The cluster token (see docs/real-runtime.md).
     std::string token;

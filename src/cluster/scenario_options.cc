@@ -30,6 +30,13 @@ const scenario::Node& EntryOf(const scenario::Scenario& scenario, int index) {
 
 }  // namespace
 
+bool IsSlowFromStart(const scenario::Fault& fault) {
+  return fault.kind_case() == scenario::Fault::kSlowNode &&
+         ParseDuration(fault.at()).value_or(absl::InfiniteDuration()) ==
+             absl::ZeroDuration() &&
+         fault.duration().empty();
+}
+
 NodeHost::Options NodeOptionsFromScenario(const scenario::Scenario& scenario,
                                           int node_index) {
   const scenario::SystemConfig& config = scenario.config();
@@ -55,6 +62,13 @@ NodeHost::Options NodeOptionsFromScenario(const scenario::Scenario& scenario,
   }
   options.max_inline_bytes =
       BytesOr(config.max_inline_object_size(), 100 * 1024);
+  // A slow node from the start, for good, is the one local mode applies
+  // (local_faults.cc): its workers are started slow.
+  for (const scenario::Fault& fault : scenario.fault()) {
+    if (IsSlowFromStart(fault) && fault.slow_node().node() == raylet.node_name) {
+      options.compute_slowdown = fault.slow_node().factor();
+    }
+  }
   options.seed = ScenarioSeed(scenario, 0);
   return options;
 }

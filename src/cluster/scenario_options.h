@@ -22,6 +22,10 @@ namespace miniray {
 NodeHost::Options NodeOptionsFromScenario(const scenario::Scenario& scenario,
                                           int node_index);
 
+// Whether `fault` is a slow_node from time zero that never heals: the kind
+// local mode applies, by starting the node's workers slow.
+bool IsSlowFromStart(const scenario::Fault& fault);
+
 // The driver's own settings from the scenario's config.
 CoreWorker::Options DriverOptionsFromScenario(
     const scenario::Scenario& scenario);

@@ -11,6 +11,26 @@ namespace {
 // Another process may take a port between PickFreePort and Listen.
 constexpr int kBindAttemptsMax = 5;
 
+// The executor of a slow node's core worker: what its tasks do for a while
+// (Work, the task overhead) takes `factor` times longer, as on a slowed
+// simulated process.
+class SlowedExecutor : public Executor {
+ public:
+  SlowedExecutor(Executor& inner, double factor)
+      : inner_(inner), factor_(factor) {}
+  void Spawn(std::function<void()> body, void* context) override {
+    inner_.Spawn(std::move(body), context);
+  }
+  std::unique_ptr<Event> NewEvent() override { return inner_.NewEvent(); }
+  void Sleep(absl::Duration duration) override {
+    inner_.Sleep(duration * factor_);
+  }
+
+ private:
+  Executor& inner_;
+  const double factor_;
+};
+
 }  // namespace
 
 WorkerHost::WorkerHost(Options options)
@@ -18,7 +38,9 @@ WorkerHost::WorkerHost(Options options)
       runtime_(std::make_unique<ProcessRuntime>(ProcessRuntime::Options{
           .name = absl::StrCat("worker-", options_.worker_id & 0xffff),
           .token = options_.token,
-          .insecure_no_token = options_.insecure_no_token})) {}
+          .insecure_no_token = options_.insecure_no_token})),
+      core_executor_(std::make_unique<SlowedExecutor>(
+          runtime_->executor(), options_.compute_slowdown)) {}
 
 WorkerHost::~WorkerHost() {
   // As NodeHost: stop the loop, then destroy the components.
@@ -57,10 +79,11 @@ absl::StatusOr<std::unique_ptr<WorkerHost>> WorkerHost::Start(
           TaskEventReporter::Options{.gcs_address = o.gcs_address,
                                      .from_address = host->address_});
       host->core_ = std::make_unique<CoreWorker>(
-          CoreWorkerRuntime{host->runtime_->clock(), host->runtime_->transport(), host->runtime_->executor(),
+          CoreWorkerRuntime{host->runtime_->clock(), host->runtime_->transport(), *host->core_executor_,
                             *host->store_, host->metrics_,
                             host->task_events_->NewOwnerTrace()},
           core);
+      host->core_->set_compute_slowdown(o.compute_slowdown);
       status = host->core_->Start();
       if (status.ok()) {
         host->task_events_->Start();

@@ -46,6 +46,8 @@ class WorkerHost {
     Address store_address;
     std::string segment_prefix;
     int64_t max_inline_bytes = 100 * 1024;
+    // Tasks' synthetic durations are multiplied by it (a slow_node fault).
+    double compute_slowdown = 1.0;
     std::string token;
     bool insecure_no_token = false;
   };
@@ -65,6 +67,8 @@ class WorkerHost {
 
   Options options_;
   std::unique_ptr<ProcessRuntime> runtime_;
+  // The runtime's executor, slowed by options_.compute_slowdown.
+  std::unique_ptr<Executor> core_executor_;
   Metrics metrics_;  // touched on the loop only
   std::unique_ptr<SharedStoreClient> store_;
   // Declared before the core worker: outlives the core worker, whose trace it holds.
