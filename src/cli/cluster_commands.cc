@@ -54,6 +54,8 @@ DEFINE_string(segment_prefix, "",
               "worker: the name prefix of its node's shared-memory segments.");
 DEFINE_int64(max_inline_bytes, 100 * 1024,
              "worker: return values up to this size travel in the reply.");
+DEFINE_int32(task_events_period_ms, 1000,
+             "worker: how often the tasks it owns are reported to the GCS.");
 DEFINE_double(compute_slowdown, 1.0,
               "worker: tasks' synthetic durations take this many times "
               "longer (a slow_node fault).");
@@ -77,7 +79,7 @@ std::string LocalSummaryText(const RunSummary& s) {
   absl::StrAppendFormat(
       &text,
       "scenario %s, seed %d, %d nodes (one process each): makespan %s (real), "
-      "%d tasks finished, %d retried (counted by the driver)\n",
+      "%d tasks finished, %d retried (counted by their owners)\n",
       s.scenario, s.seed, s.nodes, absl::FormatDuration(s.makespan),
       s.metrics.tasks_finished, s.metrics.tasks_retried);
   for (const std::string& line : s.faults) {
@@ -205,6 +207,8 @@ int RunWorker() {
   options.segment_prefix = FLAGS_segment_prefix;
   options.max_inline_bytes = FLAGS_max_inline_bytes;
   options.compute_slowdown = FLAGS_compute_slowdown;
+  options.task_events_period = absl::Milliseconds(
+      std::max(10, FLAGS_task_events_period_ms));
   options.token = token == nullptr ? "" : token;
   options.insecure_no_token = FLAGS_no_token;
   if (options.raylet_address.empty() || options.store_address.empty() ||

@@ -87,9 +87,13 @@ absl::StatusOr<rpc::ActorInfo> QueryActor(EventLoop& loop,
 
 absl::StatusOr<rpc::GetClusterStatsReply> QueryClusterStats(
     EventLoop& loop, Transport& transport, const Address& gcs,
-    absl::Duration timeout) {
-  return CallGcs<GetClusterStats>(loop, transport, gcs,
-                                  rpc::GetClusterStatsRequest(), timeout);
+    absl::Duration timeout, NodeId exclude_owner_node) {
+  rpc::GetClusterStatsRequest request;
+  if (exclude_owner_node != kNoNode) {
+    request.set_exclude_owner_node(exclude_owner_node);
+    request.set_has_exclude_owner_node(true);
+  }
+  return CallGcs<GetClusterStats>(loop, transport, gcs, request, timeout);
 }
 
 absl::Status WaitForGcs(EventLoop& loop, Transport& transport,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "src/common/ids.h"
 #include "src/proto/miniray.pb.h"
 #include "src/runtime/real/event_loop.h"
 #include "src/runtime/transport.h"
@@ -36,10 +37,11 @@ absl::StatusOr<rpc::ActorInfo> QueryActor(EventLoop& loop,
                                           const std::string& name,
                                           absl::Duration timeout);
 
-// Counters the GCS keeps (actor restarts).
+// Counters the GCS keeps (actor restarts; the tasks of the owners not on
+// `exclude_owner_node`, kNoNode: of every owner).
 absl::StatusOr<rpc::GetClusterStatsReply> QueryClusterStats(
     EventLoop& loop, Transport& transport, const Address& gcs,
-    absl::Duration timeout);
+    absl::Duration timeout, NodeId exclude_owner_node = kNoNode);
 
 // Asks until the GCS answers (every 100 ms); DeadlineExceeded, with the
 // last error, if it has not answered within `timeout`.

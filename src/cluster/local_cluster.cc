@@ -369,6 +369,30 @@ void LocalCluster::PrintMetricsAddresses() {
   }
 }
 
+// The driver counts the tasks it owns; tasks submitted by tasks are owned,
+// and counted, in worker processes, which report them to the GCS's task
+// table once a period: after one period more, the GCS has their last
+// state. Actor restarts are counted where they happen, in the GCS too.
+void LocalCluster::CollectCounters(RunSummary& summary) {
+  // The tasks' last states, before this process (a `submit`) goes.
+  driver_host_->FlushTaskEvents(absl::Seconds(2));
+  summary.metrics = driver_host_->metrics();
+  const absl::Duration period = options_.join_gcs_address.empty()
+                                    ? kLocalTaskEventsPeriod
+                                    : absl::Seconds(1);  // `start`'s workers
+  absl::SleepFor(period + absl::Milliseconds(100));
+  absl::StatusOr<rpc::GetClusterStatsReply> stats = QueryClusterStats(
+      driver_host_->loop(), driver_host_->transport(), gcs_address_,
+      absl::Seconds(2), driver_host_->node_id());
+  if (!stats.ok()) return;
+  Metrics& metrics = summary.metrics;
+  metrics.actors_restarted = stats->actors_restarted();
+  metrics.tasks_submitted += stats->tasks_submitted();
+  metrics.tasks_finished += stats->tasks_finished();
+  metrics.tasks_failed += stats->tasks_failed();
+  metrics.tasks_retried += stats->tasks_retried();
+}
+
 int LocalCluster::CountClusterNodes() {
   absl::StatusOr<std::vector<rpc::NodeInfo>> nodes =
       QueryNodes(driver_host_->loop(), driver_host_->transport(), gcs_address_,
@@ -429,14 +453,7 @@ RunSummary LocalCluster::Run() {
                 << kHost << ":" << driver_host_->http_port() << "/metrics\n";
     }
     RunProgram(summary);
-    // The tasks' last states, before this process (a `submit`) goes.
-    driver_host_->FlushTaskEvents(absl::Seconds(2));
-    summary.metrics = driver_host_->metrics();
-    // Actor restarts are counted where they happen: in the GCS.
-    absl::StatusOr<rpc::GetClusterStatsReply> stats =
-        QueryClusterStats(driver_host_->loop(), driver_host_->transport(),
-                          gcs_address_, absl::Seconds(2));
-    if (stats.ok()) summary.metrics.actors_restarted = stats->actors_restarted();
+    CollectCounters(summary);
     summary.faults = fault_log_;
     HandOverDriverTrace(summary);
     if (options_.on_program_done) options_.on_program_done(summary);

@@ -135,6 +135,8 @@ class LocalCluster {
   absl::Status StartDriverNode();
   std::vector<PlannedFault> PlanFaults();
   void RunProgram(RunSummary& summary);
+  // The summary's counters: the driver's, the other owners' from the GCS.
+  void CollectCounters(RunSummary& summary);
   // local_faults.cc: one fault, now; returns what it did, for the log.
   void ApplyFault(const PlannedFault& fault, absl::Duration now);
   std::string KillNode(Child& child);

@@ -212,6 +212,9 @@ void NodeHost::LaunchWorker(WorkerId id) {
            absl::StrCat("--segment_prefix=", segment_prefix_),
            absl::StrCat("--max_inline_bytes=", options_.max_inline_bytes),
            absl::StrCat("--compute_slowdown=", options_.compute_slowdown),
+           absl::StrCat("--task_events_period_ms=",
+                        absl::ToInt64Milliseconds(
+                            options_.worker_task_events_period)),
            absl::StrCat("--no_token=",
                         options_.insecure_no_token ? "true" : "false"),
        }) {

@@ -74,6 +74,10 @@ class NodeHost {
     // Their tasks' synthetic durations are multiplied by it: a slow_node
     // fault from the start (local mode cannot change it later).
     double compute_slowdown = 1.0;
+    // How often they report the tasks they own to the GCS (Ray's 1 s;
+    // `local` asks for less, so that its summary can wait for the last
+    // report).
+    absl::Duration worker_task_events_period = absl::Seconds(1);
     uint64_t seed = 1;
     // The cluster token (see docs/real-runtime.md).
     std::string token;

@@ -70,6 +70,7 @@ NodeHost::Options NodeOptionsFromScenario(const scenario::Scenario& scenario,
     }
   }
   options.seed = ScenarioSeed(scenario, 0);
+  options.worker_task_events_period = kLocalTaskEventsPeriod;
   return options;
 }
 

@@ -16,6 +16,12 @@
 
 namespace miniray {
 
+// How often the workers of a `local` cluster report the tasks they own to
+// the GCS; the run's summary waits that long (and a little) for their last
+// report before it counts the nested tasks.
+inline constexpr absl::Duration kLocalTaskEventsPeriod =
+    absl::Milliseconds(200);
+
 // Options for expanded node `node_index` (see scenario::ExpandNodeNames) of
 // a scenario that loaded; run_gcs is set for the head (index 0). Addresses,
 // ports and the token are left for the caller.

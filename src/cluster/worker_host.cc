@@ -77,7 +77,8 @@ absl::StatusOr<std::unique_ptr<WorkerHost>> WorkerHost::Start(
       host->task_events_ = std::make_unique<TaskEventReporter>(
           host->runtime_->clock(), host->runtime_->transport(),
           TaskEventReporter::Options{.gcs_address = o.gcs_address,
-                                     .from_address = host->address_});
+                                     .from_address = host->address_,
+                                     .period = o.task_events_period});
       host->core_ = std::make_unique<CoreWorker>(
           CoreWorkerRuntime{host->runtime_->clock(), host->runtime_->transport(), *host->core_executor_,
                             *host->store_, host->metrics_,

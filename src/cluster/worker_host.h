@@ -48,6 +48,8 @@ class WorkerHost {
     int64_t max_inline_bytes = 100 * 1024;
     // Tasks' synthetic durations are multiplied by it (a slow_node fault).
     double compute_slowdown = 1.0;
+    // How often the tasks this worker owns are reported to the GCS.
+    absl::Duration task_events_period = absl::Seconds(1);
     std::string token;
     bool insecure_no_token = false;
   };

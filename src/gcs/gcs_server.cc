@@ -22,9 +22,16 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
   endpoint_.Handle<GetAllNodes>([this](auto request, auto respond) {
     HandleGetAllNodes(std::move(request), std::move(respond));
   });
-  endpoint_.Handle<GetClusterStats>([this](auto, auto respond) {
+  endpoint_.Handle<GetClusterStats>([this](auto request, auto respond) {
     rpc::GetClusterStatsReply reply;
     reply.set_actors_restarted(actor_manager_.restarts());
+    const GcsTaskManager::TaskCounts tasks = task_manager_.CountsExcept(
+        request.has_exclude_owner_node() ? request.exclude_owner_node()
+                                         : kNoNode);
+    reply.set_tasks_submitted(tasks.submitted);
+    reply.set_tasks_finished(tasks.finished);
+    reply.set_tasks_failed(tasks.failed);
+    reply.set_tasks_retried(tasks.retried);
     respond(std::move(reply));
   });
   endpoint_.Handle<AddTaskEvents>([this](auto request, auto respond) {

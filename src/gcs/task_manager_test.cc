@@ -1,7 +1,8 @@
 // Proves that the GCS's task table keeps the latest snapshot of each task in
 // first-reported order, evicts the oldest task beyond its bound (counting
-// evictions), adds up the owners' dropped counts, and marks the unfinished
-// tasks of owners on a dead node failed.
+// evictions), adds up the owners' dropped counts, marks the unfinished
+// tasks of owners on a dead node failed, and counts the tasks reported,
+// ended, failed and retried by the owner's node.
 #include "src/gcs/task_manager.h"
 
 #include "gtest/gtest.h"
@@ -67,6 +68,40 @@ TEST(GcsTaskManagerTest, UnfinishedTasksOfOwnersOnADeadNodeFail) {
   EXPECT_EQ(tasks.Tasks()[0]->state(), "failed");
   EXPECT_EQ(tasks.Tasks()[1]->state(), "finished");
   EXPECT_EQ(tasks.Tasks()[2]->state(), "running");
+}
+
+TEST(GcsTaskManagerTest, CountsTasksByOwnerNodeAsReportsChangeThem) {
+  GcsTaskManager tasks({.tasks_max = 2});
+  auto event = [](NodeId node, uint64_t seq, const std::string& state,
+                  int attempts) {
+    rpc::TaskEventProto e;
+    *e.mutable_task_id() = ToProto(TaskId{MakeWorkerId(node, 1), seq});
+    e.set_state(state);
+    e.set_attempts(attempts);
+    return e;
+  };
+  rpc::AddTaskEventsRequest first;
+  *first.add_events() = event(1, 1, "running", 1);
+  *first.add_events() = event(1, 2, "pending", 1);
+  *first.add_events() = event(2, 1, "finished", 1);
+  tasks.AddEvents(first);
+  rpc::AddTaskEventsRequest second;
+  *second.add_events() = event(1, 1, "finished", 3);  // two retries
+  *second.add_events() = event(1, 2, "failed", 1);
+  *second.add_events() = event(1, 2, "failed", 1);    // again: counted once
+  tasks.AddEvents(second);
+
+  const GcsTaskManager::TaskCounts all = tasks.CountsExcept(kNoNode);
+  EXPECT_EQ(all.submitted, 3);
+  EXPECT_EQ(all.finished, 3);
+  EXPECT_EQ(all.failed, 1);
+  EXPECT_EQ(all.retried, 2);
+  // The counts outlive the table's bound (two entries here).
+  EXPECT_EQ(tasks.size(), 2u);
+  const GcsTaskManager::TaskCounts not_node_1 = tasks.CountsExcept(1);
+  EXPECT_EQ(not_node_1.submitted, 1);
+  EXPECT_EQ(not_node_1.finished, 1);
+  EXPECT_EQ(not_node_1.retried, 0);
 }
 
 }  // namespace
