@@ -197,10 +197,15 @@ absl::Status LocalCluster::WaitForNodes(const std::vector<std::string>& names) {
                    gcs_address_, absl::Seconds(2));
     missing.clear();
     for (const std::string& name : names) {
+      // Alive, and its prestarted workers ready (as in the simulator, whose
+      // workers are up when the program starts; a task that waited for a
+      // worker process to start would change what a scenario's timing
+      // shows). A node reports its pool with its heartbeats.
       const bool alive =
           nodes.ok() &&
           std::any_of(nodes->begin(), nodes->end(), [&](const auto& node) {
-            return node.name() == name && node.alive();
+            return node.name() == name && node.alive() &&
+                   node.has_usage() && node.usage().workers_starting() == 0;
           });
       if (!alive) absl::StrAppend(&missing, missing.empty() ? "" : ", ", name);
     }
@@ -210,7 +215,7 @@ absl::Status LocalCluster::WaitForNodes(const std::vector<std::string>& names) {
   return absl::DeadlineExceededError(
       absl::StrCat("the cluster did not come up within ",
                    absl::FormatDuration(options_.start_timeout),
-                   ": not registered: ", missing));
+                   ": not up (registered, its workers ready): ", missing));
 }
 
 void LocalCluster::WithDriverTrace(

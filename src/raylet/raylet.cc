@@ -152,6 +152,7 @@ void Raylet::SendHeartbeat() {
     usage->set_object_store_used_bytes(store.used_bytes);
     usage->set_object_store_capacity_bytes(store.capacity_bytes);
     usage->set_object_store_objects(store.num_objects);
+    usage->set_workers_starting(pool_->num_starting());
     options_.sample_usage(usage);
   }
   endpoint_.Call<Heartbeat>(
