@@ -118,7 +118,8 @@ void CoreWorker::SendActorCalls(TaskId actor) {
     }
     endpoint_.Call<PushTask>(
         client.address, request,
-        [this, actor, spec, skip](absl::StatusOr<rpc::PushTaskReply> reply) {
+        [this, actor, spec, skip, incarnation = client.num_restarts](
+            absl::StatusOr<rpc::PushTaskReply> reply) {
           if (skip) return;
           // Already dealt with if the actor's node was declared dead.
           if (actors_[actor].sent.erase(spec->caller_seq()) == 0) return;
@@ -131,7 +132,9 @@ void CoreWorker::SendActorCalls(TaskId actor) {
             return;
           }
           if (!reply.ok()) {
-            OnActorCallFailed(actor, spec, std::string(reply.status().message()));
+            OnActorCallFailed(actor, spec,
+                              std::string(reply.status().message()),
+                              incarnation);
             return;
           }
           OnTaskDone(*spec, std::move(reply));
@@ -141,7 +144,8 @@ void CoreWorker::SendActorCalls(TaskId actor) {
 
 void CoreWorker::OnActorCallFailed(TaskId actor,
                                    std::shared_ptr<rpc::TaskSpec> spec,
-                                   const std::string& why) {
+                                   const std::string& why,
+                                   uint32_t incarnation) {
   ActorClient& client = actors_[actor];
   const uint64_t seq = spec->caller_seq();
   const int max = client.max_task_retries;
@@ -170,7 +174,11 @@ void CoreWorker::OnActorCallFailed(TaskId actor,
     call.skip = true;
   }
   client.next_to_send = std::min(client.next_to_send, seq);
-  if (client.state == rpc::ACTOR_ALIVE) client.state = rpc::ACTOR_RESTARTING;
+  // A call that failed at an incarnation already replaced (the caller heard
+  // of the restart before the call's failure) just goes to the new one.
+  if (client.state == rpc::ACTOR_ALIVE && incarnation == client.num_restarts) {
+    client.state = rpc::ACTOR_RESTARTING;
+  }
   SendActorCalls(actor);
 }
 
@@ -233,8 +241,14 @@ void CoreWorker::OnActorInfo(const rpc::ActorInfo& info) {
   if (info.state() == rpc::ACTOR_ALIVE) {
     if (info.num_restarts() < client.num_restarts) return;  // stale
     if (info.num_restarts() > client.num_restarts) {
-      // A new incarnation: it numbers this caller's calls from here.
+      // A new incarnation: it numbers this caller's calls from here, or
+      // from the first call still out at the old one (its failure may come
+      // later than the news of the restart: then it is sent again, and the
+      // new incarnation must not take it for a duplicate).
       client.seq_start = client.next_to_send;
+      if (!client.sent.empty()) {
+        client.seq_start = std::min(client.seq_start, client.sent.begin()->first);
+      }
       client.num_restarts = info.num_restarts();
     }
     client.address = info.address();
@@ -256,7 +270,9 @@ void CoreWorker::OnActorNodeDied(NodeId node) {
     client.sent.clear();
     client.state = rpc::ACTOR_RESTARTING;
     const std::string why = absl::StrCat("its node ", node, " died");
-    for (auto& [seq, spec] : sent) OnActorCallFailed(actor, spec, why);
+    for (auto& [seq, spec] : sent) {
+      OnActorCallFailed(actor, spec, why, client.num_restarts);
+    }
     SendActorCalls(actor);  // asks the GCS what became of the actor
   }
 }

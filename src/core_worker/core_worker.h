@@ -286,11 +286,12 @@ class CoreWorker {
   void OnActorInfo(const rpc::ActorInfo& info);
   // The actors that lived on a dead node are dead: their calls fail.
   void OnActorNodeDied(NodeId node);
-  // A call sent to the actor got no answer because its worker failed: it is
-  // queued again if its retries allow, else failed; the caller then asks
-  // the GCS what became of the actor.
+  // A call sent to the actor's incarnation `incarnation` (its restarts
+  // then) got no answer because its worker failed: it is queued again if
+  // its retries allow, else failed; if that incarnation is the one the
+  // caller knows alive, the caller then asks the GCS what became of it.
   void OnActorCallFailed(TaskId actor, std::shared_ptr<rpc::TaskSpec> spec,
-                         const std::string& why);
+                         const std::string& why, uint32_t incarnation);
 
   // ---- Executor side (task_executor.cc) ----
   // For TaskSubmitter::Options::on_pushed: null unless trace_as_owner.
