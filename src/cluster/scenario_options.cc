@@ -1,6 +1,8 @@
 #include "src/cluster/scenario_options.h"
 
+#include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "src/common/units.h"
@@ -57,6 +59,12 @@ NodeHost::Options NodeOptionsFromScenario(const scenario::Scenario& scenario,
   raylet.spread_threshold =
       config.has_spread_threshold() ? config.spread_threshold() : 0.5;
   raylet.chunk_size = BytesOr(config.transfer_chunk_size(), 5 << 20);
+  // The nodes of a local cluster share this machine's cores: together they
+  // start at most as many worker processes at once as it has (each node
+  // at least one), not each node as many.
+  const int cores = std::max(1u, std::thread::hardware_concurrency());
+  raylet.max_concurrent_worker_starts =
+      std::max(1, cores / static_cast<int>(names.size()));
   if (config.has_max_workers_per_node()) {
     raylet.max_workers = config.max_workers_per_node();
   }
