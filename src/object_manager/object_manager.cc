@@ -27,6 +27,12 @@ ObjectManager::ObjectManager(Clock& clock, RpcEndpoint& endpoint,
   });
 }
 
+ObjectManager::~ObjectManager() {
+  for (const auto& [id, transfer] : transfers_) {
+    clock_.Cancel(transfer.progress_timer);
+  }
+}
+
 void ObjectManager::Pull(const rpc::ObjectRefProto& ref, PullCallback done) {
   const ObjectId id = FromProto(ref.id());
   if (store_.Contains(id)) {
@@ -132,9 +138,15 @@ void ObjectManager::ReserveAndRequest(ObjectId id, NodeId source,
 void ObjectManager::RetryLookUp(ObjectId id) {
   Transfer& transfer = transfers_.at(id);
   if (transfer.lookups >= options_.lookup_attempts_max) {
+    const std::string stalled =
+        transfer.stalls == 0
+            ? ""
+            : absl::StrCat(" (a push of it stopped: no chunk came for ",
+                           absl::FormatDuration(options_.progress_timeout),
+                           ", ", transfer.stalls, " times in a row)");
     Finish(id, MakeError(rpc::OBJECT_LOST,
                          absl::StrCat("no node holds a copy of object ",
-                                      id.ToString())));
+                                      id.ToString(), stalled)));
     return;
   }
   clock_.RunAfter(options_.lookup_retry_delay, [this, id] {
@@ -158,10 +170,52 @@ void ObjectManager::RequestFrom(ObjectId id, const NodeView& source) {
         if (!reply.ok() || !reply->found()) {
           it->second.failed_sources.push_back(node);
           RetryLookUp(id);
+          return;
         }
-        // Otherwise the chunks are on their way.
+        // The chunks are on their way; a push that stops is noticed.
+        ArmProgressTimer(id, options_.progress_timeout);
       },
       CallOptions{.timeout = options_.pull_timeout});
+}
+
+void ObjectManager::ArmProgressTimer(ObjectId id, absl::Duration delay) {
+  Transfer& transfer = transfers_.at(id);
+  clock_.Cancel(transfer.progress_timer);
+  transfer.chunks_at_check = transfer.chunks_received;
+  transfer.progress_timer =
+      clock_.RunAfter(delay, [this, id] { CheckProgress(id); });
+}
+
+void ObjectManager::CheckProgress(ObjectId id) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;
+  Transfer& transfer = it->second;
+  transfer.progress_timer = 0;
+  if (transfer.source == kNoNode) return;  // another source is being found
+  if (transfer.chunks_received > transfer.chunks_at_check) {
+    // Chunks came: check again progress_timeout after the last one (one
+    // timer per period, not one per chunk).
+    transfer.stalls = 0;
+    ArmProgressTimer(id, transfer.last_chunk_time + options_.progress_timeout -
+                             clock_.Now());
+    return;
+  }
+  // No chunk for progress_timeout: the push stopped (or the source's node
+  // is dead and not yet known to be). Ask again, a bounded number of times.
+  ++transfer.stalls;
+  const NodeView* node = view_.Find(transfer.source);
+  if (transfer.stalls <= options_.progress_retries_max && node != nullptr &&
+      node->alive) {
+    LOG(WARNING) << "object " << id.ToString() << ": no chunk from node "
+                 << transfer.source << " for "
+                 << absl::FormatDuration(options_.progress_timeout)
+                 << ", asking it again";
+    RequestFrom(id, *node);
+    return;
+  }
+  transfer.failed_sources.push_back(transfer.source);
+  transfer.source = kNoNode;
+  RetryLookUp(id);
 }
 
 void ObjectManager::OnNodeDied(NodeId node) {
@@ -172,6 +226,8 @@ void ObjectManager::OnNodeDied(NodeId node) {
   std::sort(waiting.begin(), waiting.end());  // deterministic order
   for (ObjectId id : waiting) {
     Transfer& transfer = transfers_.at(id);
+    clock_.Cancel(transfer.progress_timer);
+    transfer.progress_timer = 0;
     transfer.source = kNoNode;
     transfer.failed_sources.push_back(node);
     RetryLookUp(id);
@@ -284,6 +340,7 @@ void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
   if (index >= transfer.num_chunks || transfer.received[index]) return;
   transfer.received[index] = true;
   ++transfer.chunks_received;
+  transfer.last_chunk_time = clock_.Now();
   // Real bytes come first in an object, so chunks append in index order;
   // chunks are only placed once all are here.
   if (!request.data().empty()) {
@@ -325,6 +382,7 @@ void ObjectManager::Finish(ObjectId id, const rpc::ErrorInfo& error) {
   if (it == transfers_.end()) return;
   Transfer transfer = std::move(it->second);
   transfers_.erase(it);
+  clock_.Cancel(transfer.progress_timer);
   if (error.type() != rpc::ERROR_NONE && transfer.created) store_.Abort(id);
   for (PullCallback& callback : transfer.callbacks) callback(error);
 }
@@ -376,6 +434,7 @@ void ObjectManager::Forget(ObjectId id) {
   // The store aborts the reservation itself when the object is freed.
   Transfer transfer = std::move(it->second);
   transfers_.erase(it);
+  clock_.Cancel(transfer.progress_timer);
   const rpc::ErrorInfo error = MakeError(
       rpc::OBJECT_LOST,
       absl::StrCat("object ", id.ToString(), " was freed by its owner"));
