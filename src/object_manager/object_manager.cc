@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "src/object_manager/chunk_codec.h"
 #include "src/rpc/convert.h"
 
 namespace miniray {
@@ -22,9 +23,19 @@ ObjectManager::ObjectManager(Clock& clock, RpcEndpoint& endpoint,
   endpoint_.Handle<PullObject>([this](auto request, auto respond) {
     HandlePullObject(std::move(request), std::move(respond));
   });
-  endpoint_.Handle<PushChunk>([this](auto request, auto respond) {
-    HandlePushChunk(std::move(request), std::move(respond));
-  });
+  // Chunks are read in place (chunk_codec.h): their data is copied once,
+  // from the received bytes to where the object is assembled.
+  endpoint_.HandleSerialized<PushChunk>(
+      [this](std::string bytes, Respond<PushChunk> respond) {
+        rpc::PushChunkRequest header;
+        absl::string_view data;
+        if (!DecodeChunk(bytes, header, data)) {
+          respond(absl::InvalidArgumentError(
+              absl::StrCat("malformed request for ", PushChunk::kName)));
+          return;
+        }
+        HandlePushChunk(header, data, std::move(respond));
+      });
 }
 
 ObjectManager::~ObjectManager() {
@@ -273,14 +284,16 @@ void ObjectManager::SendChunks(uint64_t push_id) {
     chunk.set_num_chunks(push.num_chunks);
     chunk.set_object_size(size);
     const int64_t real_end = std::min(end, real);
-    if (begin < real_end) {
-      chunk.set_data(push.object.data.data() + begin, real_end - begin);
-    }
-    const int64_t synthetic = (end - begin) - chunk.data().size();
+    const absl::string_view data =
+        begin < real_end
+            ? push.object.data.view().substr(begin, real_end - begin)
+            : absl::string_view();
+    const int64_t synthetic = (end - begin) - data.size();
     chunk.set_synthetic_bytes(synthetic);
     ++push.in_flight;
-    endpoint_.Call<PushChunk>(
-        push.to, chunk,
+    // The data is copied once, into the message (chunk_codec.h).
+    endpoint_.CallSerialized<PushChunk>(
+        push.to, EncodeChunk(chunk, data),
         [this, push_id](absl::StatusOr<rpc::PushChunkReply> reply) {
           OnChunkAcknowledged(push_id, reply.ok());
         },
@@ -303,7 +316,8 @@ void ObjectManager::OnChunkAcknowledged(uint64_t push_id, bool delivered) {
   }
 }
 
-void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
+void ObjectManager::HandlePushChunk(const rpc::PushChunkRequest& request,
+                                    absl::string_view data,
                                     Respond<PushChunk> respond) {
   respond(rpc::PushChunkReply());
   const ObjectId id = FromProto(request.id());
@@ -343,8 +357,8 @@ void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
   transfer.last_chunk_time = clock_.Now();
   // Real bytes come first in an object, so chunks append in index order;
   // chunks are only placed once all are here.
-  if (!request.data().empty()) {
-    PlaceChunk(id, transfer, index * options_.chunk_size, request.data(),
+  if (!data.empty()) {
+    PlaceChunk(id, transfer, index * options_.chunk_size, data,
                request.synthetic_bytes() != 0);
   }
   transfer.synthetic_bytes += request.synthetic_bytes();
@@ -388,7 +402,7 @@ void ObjectManager::Finish(ObjectId id, const rpc::ErrorInfo& error) {
 }
 
 void ObjectManager::PlaceChunk(ObjectId id, Transfer& transfer,
-                               size_t offset, const std::string& bytes,
+                               size_t offset, absl::string_view bytes,
                                bool has_synthetic) {
   std::string& data = transfer.data;
   // An object of real bytes only (all of them, in the real runtime) gets
@@ -405,11 +419,11 @@ void ObjectManager::PlaceChunk(ObjectId id, Transfer& transfer,
     return;
   }
   if (offset == data.size()) {
-    data.append(bytes);  // in order, the usual case
+    data.append(bytes.data(), bytes.size());  // in order, the usual case
     return;
   }
   if (data.size() < offset + bytes.size()) data.resize(offset + bytes.size());
-  data.replace(offset, bytes.size(), bytes);
+  data.replace(offset, bytes.size(), bytes.data(), bytes.size());
 }
 
 Bytes ObjectManager::AssembledBytes(Transfer& transfer) {

@@ -143,7 +143,7 @@ class ObjectManager {
   // Places a chunk's real bytes at `offset` of the transfer's buffer or
   // string.
   void PlaceChunk(ObjectId id, Transfer& transfer, size_t offset,
-                  const std::string& bytes, bool has_synthetic);
+                  absl::string_view bytes, bool has_synthetic);
   // The assembled bytes, as the stored object's.
   static Bytes AssembledBytes(Transfer& transfer);
 
@@ -178,8 +178,9 @@ class ObjectManager {
   // unacknowledged or all are sent; each acknowledgement sends the next.
   void SendChunks(uint64_t push_id);
   void OnChunkAcknowledged(uint64_t push_id, bool delivered);
-  void HandlePushChunk(rpc::PushChunkRequest request,
-                       Respond<PushChunk> respond);
+  // A chunk: its fields in `request`, its real bytes in `data`.
+  void HandlePushChunk(const rpc::PushChunkRequest& request,
+                       absl::string_view data, Respond<PushChunk> respond);
   void Finish(ObjectId id, const rpc::ErrorInfo& error);
   void NotifyOwner(const rpc::ObjectRefProto& ref, bool removed);
 

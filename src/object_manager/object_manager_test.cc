@@ -2,11 +2,12 @@
 // byte for byte, in chunks with a bounded window of them in flight, in size /
 // bandwidth of virtual time, with one transfer per object however many ask,
 // keeps the owner's directory right (new copies, evicted copies, objects the
-// owner does not know), and that a push which stops half way is asked for
-// again or given up on with an error, never waited on for ever.
+// owner does not know), refuses malformed chunks, and asks again for a push
+// that stops half way or gives it up with an error, never waits for ever.
 #include "src/object_manager/object_manager.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "glog/logging.h"
@@ -306,6 +307,28 @@ TEST_F(ObjectManagerTest, PullFromAnUnreachableSourceDoesNotHang) {
   std::shared_ptr<PullResult> pull = Pull(*b_, id);
   RunUntilDone(*pull);
   EXPECT_NE(pull->error.type(), rpc::ERROR_NONE);
+}
+
+// Chunks are read in place, not parsed by RpcEndpoint: bytes that are not a
+// PushChunkRequest must still be refused, and change nothing.
+TEST_F(ObjectManagerTest, MalformedChunkIsRefused) {
+  RpcEndpoint sender(network_, "c:7000");
+  ASSERT_TRUE(sender.Start().ok());
+  std::optional<absl::Status> status;
+  sender.CallSerialized<PushChunk>(
+      "b:7000", std::string("\x0a\x64" "abc", 5),
+      [&](absl::StatusOr<rpc::PushChunkReply> reply) {
+        status = reply.status();
+      });
+  RunFor(absl::Milliseconds(10));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->code(), absl::StatusCode::kInvalidArgument) << *status;
+  EXPECT_EQ(b_->store.stats().used_bytes, 0);
+  // The node still pulls.
+  const ObjectId id = PutOnA(Pattern(kChunkBytes));
+  std::shared_ptr<PullResult> pull = Pull(*b_, id);
+  RunUntilDone(*pull);
+  EXPECT_EQ(pull->error.type(), rpc::ERROR_NONE) << pull->error.message();
 }
 
 // Regression: once the source said "found", the puller waited for every
