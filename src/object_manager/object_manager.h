@@ -117,6 +117,7 @@ class ObjectManager {
   struct Transfer {
     rpc::ObjectRefProto ref;
     std::vector<PullCallback> callbacks;
+    absl::Time started;  // when the first Pull asked for it
     int lookups = 0;
     int room_attempts = 0;
     // Nodes that did not deliver the object; not asked again.
