@@ -363,8 +363,11 @@ void ObjectManager::HandlePushChunk(const rpc::PushChunkRequest& request,
                request.synthetic_bytes() != 0);
   }
   transfer.synthetic_bytes += request.synthetic_bytes();
-  if (transfer.chunks_received < transfer.num_chunks) return;
+  if (transfer.chunks_received == transfer.num_chunks) Complete(id);
+}
 
+void ObjectManager::Complete(ObjectId id) {
+  Transfer& transfer = transfers_.at(id);
   if (store_.Contains(id)) {
     // A task on this node made the object again meanwhile (its primary copy
     // replaced our reservation): the pulled copy is not needed.

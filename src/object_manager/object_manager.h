@@ -182,6 +182,8 @@ class ObjectManager {
   // A chunk: its fields in `request`, its real bytes in `data`.
   void HandlePushChunk(const rpc::PushChunkRequest& request,
                        absl::string_view data, Respond<PushChunk> respond);
+  // Every chunk of the object is here: stores it and tells its owner.
+  void Complete(ObjectId id);
   void Finish(ObjectId id, const rpc::ErrorInfo& error);
   void NotifyOwner(const rpc::ObjectRefProto& ref, bool removed);
 
