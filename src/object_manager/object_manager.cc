@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "src/object_manager/chunk_codec.h"
 #include "src/rpc/convert.h"
 
 namespace miniray {
@@ -22,9 +23,25 @@ ObjectManager::ObjectManager(Clock& clock, RpcEndpoint& endpoint,
   endpoint_.Handle<PullObject>([this](auto request, auto respond) {
     HandlePullObject(std::move(request), std::move(respond));
   });
-  endpoint_.Handle<PushChunk>([this](auto request, auto respond) {
-    HandlePushChunk(std::move(request), std::move(respond));
-  });
+  // Chunks are read in place (chunk_codec.h): their data is copied once,
+  // from the received bytes to where the object is assembled.
+  endpoint_.HandleSerialized<PushChunk>(
+      [this](std::string bytes, Respond<PushChunk> respond) {
+        rpc::PushChunkRequest header;
+        absl::string_view data;
+        if (!DecodeChunk(bytes, header, data)) {
+          respond(absl::InvalidArgumentError(
+              absl::StrCat("malformed request for ", PushChunk::kName)));
+          return;
+        }
+        HandlePushChunk(header, data, std::move(respond));
+      });
+}
+
+ObjectManager::~ObjectManager() {
+  for (const auto& [id, transfer] : transfers_) {
+    clock_.Cancel(transfer.progress_timer);
+  }
 }
 
 void ObjectManager::Pull(const rpc::ObjectRefProto& ref, PullCallback done) {
@@ -37,6 +54,7 @@ void ObjectManager::Pull(const rpc::ObjectRefProto& ref, PullCallback done) {
   it->second.callbacks.push_back(std::move(done));
   if (!inserted) return;  // joins the transfer under way
   it->second.ref = ref;
+  it->second.started = clock_.Now();
   LookUp(id);
 }
 
@@ -132,9 +150,15 @@ void ObjectManager::ReserveAndRequest(ObjectId id, NodeId source,
 void ObjectManager::RetryLookUp(ObjectId id) {
   Transfer& transfer = transfers_.at(id);
   if (transfer.lookups >= options_.lookup_attempts_max) {
+    const std::string stalled =
+        transfer.stalls == 0
+            ? ""
+            : absl::StrCat(" (a push of it stopped: no chunk came for ",
+                           absl::FormatDuration(options_.progress_timeout),
+                           ", ", transfer.stalls, " times in a row)");
     Finish(id, MakeError(rpc::OBJECT_LOST,
                          absl::StrCat("no node holds a copy of object ",
-                                      id.ToString())));
+                                      id.ToString(), stalled)));
     return;
   }
   clock_.RunAfter(options_.lookup_retry_delay, [this, id] {
@@ -158,10 +182,52 @@ void ObjectManager::RequestFrom(ObjectId id, const NodeView& source) {
         if (!reply.ok() || !reply->found()) {
           it->second.failed_sources.push_back(node);
           RetryLookUp(id);
+          return;
         }
-        // Otherwise the chunks are on their way.
+        // The chunks are on their way; a push that stops is noticed.
+        ArmProgressTimer(id, options_.progress_timeout);
       },
       CallOptions{.timeout = options_.pull_timeout});
+}
+
+void ObjectManager::ArmProgressTimer(ObjectId id, absl::Duration delay) {
+  Transfer& transfer = transfers_.at(id);
+  clock_.Cancel(transfer.progress_timer);
+  transfer.chunks_at_check = transfer.chunks_received;
+  transfer.progress_timer =
+      clock_.RunAfter(delay, [this, id] { CheckProgress(id); });
+}
+
+void ObjectManager::CheckProgress(ObjectId id) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;
+  Transfer& transfer = it->second;
+  transfer.progress_timer = 0;
+  if (transfer.source == kNoNode) return;  // another source is being found
+  if (transfer.chunks_received > transfer.chunks_at_check) {
+    // Chunks came: check again progress_timeout after the last one (one
+    // timer per period, not one per chunk).
+    transfer.stalls = 0;
+    ArmProgressTimer(id, transfer.last_chunk_time + options_.progress_timeout -
+                             clock_.Now());
+    return;
+  }
+  // No chunk for progress_timeout: the push stopped (or the source's node
+  // is dead and not yet known to be). Ask again, a bounded number of times.
+  ++transfer.stalls;
+  const NodeView* node = view_.Find(transfer.source);
+  if (transfer.stalls <= options_.progress_retries_max && node != nullptr &&
+      node->alive) {
+    LOG(WARNING) << "object " << id.ToString() << ": no chunk from node "
+                 << transfer.source << " for "
+                 << absl::FormatDuration(options_.progress_timeout)
+                 << ", asking it again";
+    RequestFrom(id, *node);
+    return;
+  }
+  transfer.failed_sources.push_back(transfer.source);
+  transfer.source = kNoNode;
+  RetryLookUp(id);
 }
 
 void ObjectManager::OnNodeDied(NodeId node) {
@@ -172,6 +238,8 @@ void ObjectManager::OnNodeDied(NodeId node) {
   std::sort(waiting.begin(), waiting.end());  // deterministic order
   for (ObjectId id : waiting) {
     Transfer& transfer = transfers_.at(id);
+    clock_.Cancel(transfer.progress_timer);
+    transfer.progress_timer = 0;
     transfer.source = kNoNode;
     transfer.failed_sources.push_back(node);
     RetryLookUp(id);
@@ -217,14 +285,16 @@ void ObjectManager::SendChunks(uint64_t push_id) {
     chunk.set_num_chunks(push.num_chunks);
     chunk.set_object_size(size);
     const int64_t real_end = std::min(end, real);
-    if (begin < real_end) {
-      chunk.set_data(push.object.data.data() + begin, real_end - begin);
-    }
-    const int64_t synthetic = (end - begin) - chunk.data().size();
+    const absl::string_view data =
+        begin < real_end
+            ? push.object.data.view().substr(begin, real_end - begin)
+            : absl::string_view();
+    const int64_t synthetic = (end - begin) - data.size();
     chunk.set_synthetic_bytes(synthetic);
     ++push.in_flight;
-    endpoint_.Call<PushChunk>(
-        push.to, chunk,
+    // The data is copied once, into the message (chunk_codec.h).
+    endpoint_.CallSerialized<PushChunk>(
+        push.to, EncodeChunk(chunk, data),
         [this, push_id](absl::StatusOr<rpc::PushChunkReply> reply) {
           OnChunkAcknowledged(push_id, reply.ok());
         },
@@ -247,7 +317,8 @@ void ObjectManager::OnChunkAcknowledged(uint64_t push_id, bool delivered) {
   }
 }
 
-void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
+void ObjectManager::HandlePushChunk(const rpc::PushChunkRequest& request,
+                                    absl::string_view data,
                                     Respond<PushChunk> respond) {
   respond(rpc::PushChunkReply());
   const ObjectId id = FromProto(request.id());
@@ -284,21 +355,34 @@ void ObjectManager::HandlePushChunk(rpc::PushChunkRequest request,
   if (index >= transfer.num_chunks || transfer.received[index]) return;
   transfer.received[index] = true;
   ++transfer.chunks_received;
+  transfer.last_chunk_time = clock_.Now();
   // Real bytes come first in an object, so chunks append in index order;
   // chunks are only placed once all are here.
-  if (!request.data().empty()) {
-    PlaceChunk(id, transfer, index * options_.chunk_size, request.data(),
+  if (!data.empty()) {
+    PlaceChunk(id, transfer, index * options_.chunk_size, data,
                request.synthetic_bytes() != 0);
   }
   transfer.synthetic_bytes += request.synthetic_bytes();
-  if (transfer.chunks_received < transfer.num_chunks) return;
+  if (transfer.chunks_received == transfer.num_chunks) Complete(id);
+}
 
+void ObjectManager::Complete(ObjectId id) {
+  Transfer& transfer = transfers_.at(id);
   if (store_.Contains(id)) {
     // A task on this node made the object again meanwhile (its primary copy
     // replaced our reservation): the pulled copy is not needed.
     transfer.created = false;
     Finish(id, rpc::ErrorInfo());
     return;
+  }
+  // Large objects of real bytes (the real runtime's) log their pull's rate,
+  // which benchmarks of a transfer cannot tell from the reader's work.
+  if (transfer.buffer.has_value() && transfer.size >= (64 << 20)) {
+    const absl::Duration took = clock_.Now() - transfer.started;
+    LOG(INFO) << "pulled object " << id.ToString() << " (" << transfer.size
+              << " bytes) from node " << transfer.source << " in "
+              << absl::FormatDuration(took) << ", "
+              << transfer.size / absl::ToDoubleSeconds(took) / 1e9 << " GB/s";
   }
   StoredObject object;
   object.data = AssembledBytes(transfer);
@@ -325,12 +409,13 @@ void ObjectManager::Finish(ObjectId id, const rpc::ErrorInfo& error) {
   if (it == transfers_.end()) return;
   Transfer transfer = std::move(it->second);
   transfers_.erase(it);
+  clock_.Cancel(transfer.progress_timer);
   if (error.type() != rpc::ERROR_NONE && transfer.created) store_.Abort(id);
   for (PullCallback& callback : transfer.callbacks) callback(error);
 }
 
 void ObjectManager::PlaceChunk(ObjectId id, Transfer& transfer,
-                               size_t offset, const std::string& bytes,
+                               size_t offset, absl::string_view bytes,
                                bool has_synthetic) {
   std::string& data = transfer.data;
   // An object of real bytes only (all of them, in the real runtime) gets
@@ -347,11 +432,11 @@ void ObjectManager::PlaceChunk(ObjectId id, Transfer& transfer,
     return;
   }
   if (offset == data.size()) {
-    data.append(bytes);  // in order, the usual case
+    data.append(bytes.data(), bytes.size());  // in order, the usual case
     return;
   }
   if (data.size() < offset + bytes.size()) data.resize(offset + bytes.size());
-  data.replace(offset, bytes.size(), bytes);
+  data.replace(offset, bytes.size(), bytes.data(), bytes.size());
 }
 
 Bytes ObjectManager::AssembledBytes(Transfer& transfer) {
@@ -376,6 +461,7 @@ void ObjectManager::Forget(ObjectId id) {
   // The store aborts the reservation itself when the object is freed.
   Transfer transfer = std::move(it->second);
   transfers_.erase(it);
+  clock_.Cancel(transfer.progress_timer);
   const rpc::ErrorInfo error = MakeError(
       rpc::OBJECT_LOST,
       absl::StrCat("object ", id.ToString(), " was freed by its owner"));

@@ -14,6 +14,14 @@
 //   3. reserve room in the local store, assemble the chunks, seal the copy as
 //      a secondary copy and tell the owner about the new location.
 //
+// A push can stop half way (a chunk the network lost ends it). The puller
+// keeps a progress timer, as Ray's pull manager retries a pull after
+// object_manager_pull_timeout_ms: when no new chunk of the object arrived
+// for progress_timeout it asks the source again (which pushes the object
+// anew; chunks already here are skipped), and after progress_retries_max
+// such asks without progress it gives the source up and asks the owner for
+// another copy.
+//
 // Concurrent pulls of one object share one transfer. Secondary copies the
 // store evicts are reported to their owner.
 //
@@ -67,6 +75,12 @@ class ObjectManager {
     // A node asked for an object that does not answer by then is given up
     // on (it may be dead): the owner is asked again for locations.
     absl::Duration pull_timeout = absl::Seconds(10);
+    // A transfer that received no new chunk for this long asks its source
+    // again (Ray's object_manager_pull_timeout_ms is 10 s too); after
+    // progress_retries_max asks in a row without progress the source is
+    // given up on.
+    absl::Duration progress_timeout = absl::Seconds(10);
+    int progress_retries_max = 3;
     // When the store has no room for an object, wait for room this often
     // and this long (memory frees as tasks finish and objects are freed)
     // before failing with OBJECT_STORE_FULL.
@@ -83,6 +97,8 @@ class ObjectManager {
   // Registers PullObject and PushChunk on `endpoint` (call before Start).
   ObjectManager(Clock& clock, RpcEndpoint& endpoint, ObjectStore& store,
                 const ClusterView& view, Metrics& metrics, Options options);
+  // Cancels the transfers' timers.
+  ~ObjectManager();
 
   // Makes the object local, then calls `done` (at once if it is already).
   void Pull(const rpc::ObjectRefProto& ref, PullCallback done);
@@ -101,6 +117,7 @@ class ObjectManager {
   struct Transfer {
     rpc::ObjectRefProto ref;
     std::vector<PullCallback> callbacks;
+    absl::Time started;  // when the first Pull asked for it
     int lookups = 0;
     int room_attempts = 0;
     // Nodes that did not deliver the object; not asked again.
@@ -108,6 +125,13 @@ class ObjectManager {
     bool created = false;  // room reserved in the store
     int64_t size = 0;
     NodeId source = kNoNode;  // the node last asked for the object
+    // The progress timer (0: none) and what it compares against: the
+    // chunks received when it was armed, when the last new one came, and
+    // the asks in a row that brought no new chunk.
+    TimerId progress_timer = 0;
+    uint32_t chunks_at_check = 0;
+    absl::Time last_chunk_time;
+    int stalls = 0;
     uint32_t num_chunks = 0;
     uint32_t chunks_received = 0;
     std::vector<bool> received;
@@ -120,7 +144,7 @@ class ObjectManager {
   // Places a chunk's real bytes at `offset` of the transfer's buffer or
   // string.
   void PlaceChunk(ObjectId id, Transfer& transfer, size_t offset,
-                  const std::string& bytes, bool has_synthetic);
+                  absl::string_view bytes, bool has_synthetic);
   // The assembled bytes, as the stored object's.
   static Bytes AssembledBytes(Transfer& transfer);
 
@@ -144,14 +168,22 @@ class ObjectManager {
   // `source` for it.
   void ReserveAndRequest(ObjectId id, NodeId source, int64_t size);
   void RequestFrom(ObjectId id, const NodeView& source);
+  // (Re)starts the transfer's progress timer, to fire after `delay`;
+  // CheckProgress then asks the source again, or another source, if no new
+  // chunk came for progress_timeout.
+  void ArmProgressTimer(ObjectId id, absl::Duration delay);
+  void CheckProgress(ObjectId id);
   void HandlePullObject(rpc::PullObjectRequest request,
                         Respond<PullObject> respond);
   // Sends chunks of push `push_id` until chunks_in_flight_max are
   // unacknowledged or all are sent; each acknowledgement sends the next.
   void SendChunks(uint64_t push_id);
   void OnChunkAcknowledged(uint64_t push_id, bool delivered);
-  void HandlePushChunk(rpc::PushChunkRequest request,
-                       Respond<PushChunk> respond);
+  // A chunk: its fields in `request`, its real bytes in `data`.
+  void HandlePushChunk(const rpc::PushChunkRequest& request,
+                       absl::string_view data, Respond<PushChunk> respond);
+  // Every chunk of the object is here: stores it and tells its owner.
+  void Complete(ObjectId id);
   void Finish(ObjectId id, const rpc::ErrorInfo& error);
   void NotifyOwner(const rpc::ObjectRefProto& ref, bool removed);
 

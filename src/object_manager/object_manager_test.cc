@@ -1,11 +1,13 @@
 // Proves that the object manager copies objects between two nodes' stores
 // byte for byte, in chunks with a bounded window of them in flight, in size /
 // bandwidth of virtual time, with one transfer per object however many ask,
-// and keeps the owner's directory right: new copies, evicted copies, and
-// objects the owner does not know.
+// keeps the owner's directory right (new copies, evicted copies, objects the
+// owner does not know), refuses malformed chunks, and asks again for a push
+// that stops half way or gives it up with an error, never waits for ever.
 #include "src/object_manager/object_manager.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "glog/logging.h"
@@ -107,9 +109,9 @@ class ObjectManagerTest : public ::testing::Test {
     return result;
   }
 
-  void RunUntilDone(const PullResult& result) {
-    loop_.RunUntil([&] { return result.calls > 0; },
-                   loop_.Now() + absl::Seconds(30));
+  void RunUntilDone(const PullResult& result,
+                    absl::Duration deadline = absl::Seconds(30)) {
+    loop_.RunUntil([&] { return result.calls > 0; }, loop_.Now() + deadline);
     ASSERT_EQ(result.calls, 1) << "the pull did not finish";
   }
 
@@ -305,6 +307,97 @@ TEST_F(ObjectManagerTest, PullFromAnUnreachableSourceDoesNotHang) {
   std::shared_ptr<PullResult> pull = Pull(*b_, id);
   RunUntilDone(*pull);
   EXPECT_NE(pull->error.type(), rpc::ERROR_NONE);
+}
+
+// Chunks are read in place, not parsed by RpcEndpoint: bytes that are not a
+// PushChunkRequest must still be refused, and change nothing.
+TEST_F(ObjectManagerTest, MalformedChunkIsRefused) {
+  RpcEndpoint sender(network_, "c:7000");
+  ASSERT_TRUE(sender.Start().ok());
+  std::optional<absl::Status> status;
+  sender.CallSerialized<PushChunk>(
+      "b:7000", std::string("\x0a\x64" "abc", 5),
+      [&](absl::StatusOr<rpc::PushChunkReply> reply) {
+        status = reply.status();
+      });
+  RunFor(absl::Milliseconds(10));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->code(), absl::StatusCode::kInvalidArgument) << *status;
+  EXPECT_EQ(b_->store.stats().used_bytes, 0);
+  // The node still pulls.
+  const ObjectId id = PutOnA(Pattern(kChunkBytes));
+  std::shared_ptr<PullResult> pull = Pull(*b_, id);
+  RunUntilDone(*pull);
+  EXPECT_EQ(pull->error.type(), rpc::ERROR_NONE) << pull->error.message();
+}
+
+// Regression: once the source said "found", the puller waited for every
+// chunk with no timeout; a push that stopped on one lost chunk left it
+// waiting until the source's node died.
+TEST_F(ObjectManagerTest, PushThatStopsHalfWayIsAskedForAgain) {
+  const int64_t size = kChunkBytes * 8;
+  const Bytes bytes = Pattern(size);
+  const ObjectId id = PutOnA(bytes);
+
+  std::shared_ptr<PullResult> pull = Pull(*b_, id);
+  // The first chunk was acknowledged (a fifth one left): from now on, a's
+  // messages to b are lost, which stops the push.
+  loop_.RunUntil(
+      [&] { return a_->transport.sent(PushChunk::kName).messages >= 5; },
+      loop_.Now() + absl::Seconds(1));
+  network_.SetMessageFaults("a", "b", {.drop = 1});
+  RunFor(absl::Milliseconds(200));
+  ASSERT_EQ(pull->calls, 0);
+  const int64_t chunks_sent = a_->transport.sent(PushChunk::kName).messages;
+  EXPECT_EQ(chunks_sent, 8) << "the last three chunks were sent and lost";
+  network_.SetMessageFaults("a", "b", {});
+
+  RunUntilDone(*pull);
+  EXPECT_EQ(pull->error.type(), rpc::ERROR_NONE) << pull->error.message();
+  const StoredObject* copy = b_->store.Get(id);
+  ASSERT_NE(copy, nullptr);
+  EXPECT_TRUE(copy->data.view() == bytes.view())
+      << "the copy differs from the original";
+  EXPECT_EQ(b_->transport.sent(PullObject::kName).messages, 2);
+  const absl::Duration timeout = ObjectManager::Options().progress_timeout;
+  EXPECT_GE(pull->at, timeout);
+  EXPECT_LT(pull->at, timeout + absl::Milliseconds(200) + WireTime(size) * 2);
+}
+
+// A source that says "found" and never pushes is asked again a bounded
+// number of times, then given up on; with no other copy the pull fails
+// with an error that says why.
+TEST_F(ObjectManagerTest, SourceThatNeverPushesIsGivenUpOnWithAClearError) {
+  RpcEndpoint silent(network_, "c:7000");
+  int asks = 0;
+  silent.Handle<PullObject>([&](rpc::PullObjectRequest request,
+                                Respond<PullObject> respond) {
+    ++asks;
+    rpc::PullObjectReply reply;
+    reply.set_found(true);
+    reply.set_object_size(kChunkBytes);
+    respond(std::move(reply));
+  });
+  ASSERT_TRUE(silent.Start().ok());
+  NodeView c;
+  c.id = 2;
+  c.name = "c";
+  c.raylet_address = "c:7000";
+  c.alive = true;
+  b_->view.Set(c);
+  const ObjectId id = ObjectId::ForPut(MakeWorkerId(2, 1), 1);
+  owner_.SetLocations(id, {2}, kChunkBytes);
+
+  std::shared_ptr<PullResult> pull = Pull(*b_, id);
+  const ObjectManager::Options options;
+  RunUntilDone(*pull, options.progress_timeout *
+                          (options.progress_retries_max + 2));
+  EXPECT_EQ(pull->error.type(), rpc::OBJECT_LOST);
+  EXPECT_NE(pull->error.message().find("no chunk came"), std::string::npos)
+      << pull->error.message();
+  EXPECT_EQ(asks, 1 + options.progress_retries_max);
+  EXPECT_FALSE(b_->store.Contains(id));
+  EXPECT_EQ(b_->store.stats().used_bytes, 0) << "the reservation was kept";
 }
 
 }  // namespace

@@ -47,6 +47,13 @@ class RpcEndpoint {
   void Handle(std::function<void(typename Method::Request,
                                  Respond<Method>)> handler);
 
+  // As Handle, with the request's bytes unparsed: for a handler that reads
+  // a large bytes field in place instead of copying it out of the message
+  // (the object manager's chunks). The handler rejects what does not parse.
+  template <typename Method>
+  void HandleSerialized(
+      std::function<void(std::string, Respond<Method>)> handler);
+
   // Starts receiving requests at address().
   absl::Status Start();
   // Stops receiving; idempotent.
@@ -92,6 +99,23 @@ void RpcEndpoint::Handle(
       return;
     }
     handler(std::move(request),
+            [reply = std::move(reply)](
+                absl::StatusOr<typename Method::Reply> result) {
+              if (!result.ok()) {
+                reply(result.status());
+              } else {
+                reply(result->SerializeAsString());
+              }
+            });
+  };
+}
+
+template <typename Method>
+void RpcEndpoint::HandleSerialized(
+    std::function<void(std::string, Respond<Method>)> handler) {
+  handlers_[Method::kName] = [handler = std::move(handler)](
+                                 std::string bytes, ReplyCallback reply) {
+    handler(std::move(bytes),
             [reply = std::move(reply)](
                 absl::StatusOr<typename Method::Reply> result) {
               if (!result.ok()) {

@@ -1,11 +1,15 @@
 // GrpcListener: one gRPC server, the receiving half of GrpcTransport.
 //
 // GrpcTransport makes one listener per address it listens on. The listener
-// serves the generic Transport service of transport.proto: it checks each
-// call's cluster token and envelope on gRPC's thread, then posts the request
-// to the event loop, where the component's handler runs. The handler's reply
-// callback may run on any thread; the first call counts (later ones are
-// ignored), and finishes the gRPC call:
+// serves gRPC's generic (untyped) service: a component method M is the gRPC
+// method "/miniray/M", and its request and reply are the payload bytes as
+// they are, with no envelope to serialize or parse (a 5 MiB chunk is copied
+// once out of gRPC's buffers, and a reply is handed to gRPC without a copy).
+// The listener checks each call's cluster token and method on gRPC's
+// thread, reads the request, then posts it to the event loop, where the
+// component's handler runs. The handler's reply callback may run on any
+// thread; the first call counts (later ones are ignored), and finishes the
+// gRPC call:
 //
 //   auto listener = GrpcListener::Start("0.0.0.0:0", handler, loop,
 //                                       {.token = "s3cret"});
@@ -27,7 +31,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/server.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "src/runtime/real/event_loop.h"
 #include "src/runtime/transport.h"
 
@@ -38,9 +44,18 @@ inline constexpr char kTokenMetadataKey[] = "miniray-token";
 // Trailing metadata set when an error status came from the handler, not
 // from the transport: the caller passes those on unchanged.
 inline constexpr char kHandlerStatusMetadataKey[] = "miniray-handler-status";
-// Room for the envelope's own bytes (method name, framing) above the payload
-// limit, so that gRPC's limit never cuts a payload our own checks let pass.
+// The gRPC method of component method M is kMethodPathPrefix + M.
+inline constexpr char kMethodPathPrefix[] = "/miniray/";
+// Room above the payload limit in gRPC's own limit (which counts the
+// message only, but keep a margin), so that gRPC's limit never cuts a
+// payload our own checks let pass.
 inline constexpr int64_t kEnvelopeSlackBytes = 64 * 1024;
+
+// A ByteBuffer of one slice that owns `bytes` (moved, not copied): gRPC
+// frees it when it has sent it.
+grpc::ByteBuffer ByteBufferOwning(std::string bytes);
+// The bytes of `buffer`, copied once into one string.
+std::string StringFromByteBuffer(const grpc::ByteBuffer& buffer);
 
 // Whether `given` equals `expected`, in time that depends only on their
 // lengths, so that timing a guess reveals nothing about the token.
@@ -79,6 +94,7 @@ class GrpcListener {
 
  private:
   class Service;
+  class Reactor;
   struct Calls;
 
   GrpcListener() = default;

@@ -7,9 +7,9 @@
 #include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
-#include "src/runtime/real/transport.grpc.pb.h"
 
 namespace miniray {
 namespace {
@@ -24,15 +24,16 @@ constexpr int kMaxReconnectBackoffMs = 2000;
 
 struct GrpcTransport::Channel {
   std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<transport::Transport::Stub> stub;
+  std::unique_ptr<grpc::GenericStub> stub;
 };
 
 // One call in flight. Lives until gRPC's callback for it has returned.
 struct GrpcTransport::OutgoingCall {
   uint64_t id = 0;
   grpc::ClientContext context;
-  transport::Envelope request;
-  transport::Envelope reply;
+  std::string method;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer reply;
   ReplyCallback on_reply;
   Address from;
   Address to;
@@ -71,10 +72,10 @@ namespace {
 
 absl::StatusOr<std::string> ToResult(grpc::ClientContext& context,
                                      const grpc::Status& status,
-                                     transport::Envelope& reply,
+                                     const grpc::ByteBuffer& reply,
                                      absl::string_view method,
                                      absl::string_view to) {
-  if (status.ok()) return std::move(*reply.mutable_payload());
+  if (status.ok()) return StringFromByteBuffer(reply);
   const auto code = static_cast<absl::StatusCode>(status.error_code());
   const auto& trailers = context.GetServerTrailingMetadata();
   if (trailers.find(kHandlerStatusMetadataKey) != trailers.end()) {
@@ -98,7 +99,7 @@ void GrpcTransport::Calls::Finish(uint64_t id, const grpc::Status& status,
   }
   if (call->on_reply) {
     absl::StatusOr<std::string> result = ToResult(
-        call->context, status, call->reply, call->request.method(), call->to);
+        call->context, status, call->reply, call->method, call->to);
     loop.Post([self, from = std::move(call->from), closes = call->from_closes,
                on_reply = std::move(call->on_reply),
                result = std::move(result)]() mutable {
@@ -214,7 +215,7 @@ GrpcTransport::Channel* GrpcTransport::ChannelFor(const Address& to) {
     slot = std::make_unique<Channel>();
     slot->channel =
         grpc::CreateCustomChannel(to, grpc::InsecureChannelCredentials(), args);
-    slot->stub = transport::Transport::NewStub(slot->channel);
+    slot->stub = std::make_unique<grpc::GenericStub>(slot->channel);
   }
   return slot.get();
 }
@@ -243,8 +244,9 @@ void GrpcTransport::Call(const Address& from, const Address& to,
     return;
   }
   auto call = std::make_shared<OutgoingCall>();
-  call->request.set_method(std::string(method));
-  call->request.set_payload(std::move(request));
+  call->method = std::string(method);
+  // The payload goes to gRPC as it is, moved into the slice it sends.
+  call->request = ByteBufferOwning(std::move(request));
   call->on_reply = std::move(on_reply);
   call->from = from;
   call->to = to;
@@ -268,8 +270,9 @@ void GrpcTransport::Call(const Address& from, const Address& to,
     calls_->pending.emplace(call->id, call);
     ++calls_->in_flight;
   }
-  channel->stub->async()->Call(
-      &call->context, &call->request, &call->reply,
+  channel->stub->UnaryCall(
+      &call->context, absl::StrCat(kMethodPathPrefix, method),
+      grpc::StubOptions(), &call->request, &call->reply,
       [calls = calls_, id = call->id](grpc::Status status) {
         calls->Finish(id, status, calls);
       });

@@ -1,9 +1,11 @@
 // GrpcTransport: the Transport of the real runtime, over gRPC.
 //
-// Every message is one unary call of the generic service in transport.proto
-// (an Envelope: method name + payload bytes). Listening starts a gRPC server
-// per address (GrpcListener); calling uses one cached channel per
-// destination and gRPC's callback API, so no thread blocks on a call:
+// Every message is one unary call of gRPC's generic (untyped) API: method M
+// is the gRPC method "/miniray/M" and the payload travels as it is, handed
+// to gRPC without a copy (no envelope message to serialize around it).
+// Listening starts a gRPC server per address (GrpcListener); calling uses
+// one cached channel per destination and gRPC's callback API, so no thread
+// blocks on a call:
 //
 //   EventLoop loop("raylet");
 //   GrpcTransport transport(loop, {.token = "s3cret"});

@@ -2,7 +2,7 @@
 // missing or wrong cluster token is refused with Unauthenticated (and the
 // right one, or running without tokens on both sides, works), messages
 // above the size limit are refused with a clear error and no crash,
-// malformed envelopes are rejected, and destroying a transport completes
+// calls to methods that are not the transport's are rejected, and destroying a transport completes
 // every outstanding call exactly once.
 #include <atomic>
 #include <memory>
@@ -123,8 +123,9 @@ TEST(GrpcTransportEnvelopeTest, CallWithoutMethodIsInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
 }
 
-// Sends raw bytes to the service's method, as a broken or hostile client.
-grpc::Status SendRaw(const Address& server, const std::string& bytes) {
+// Sends raw bytes to gRPC method `path`, as a broken or hostile client.
+grpc::Status SendRaw(const Address& server, const std::string& path,
+                     const std::string& bytes) {
   auto channel =
       grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
   grpc::GenericStub stub(channel);
@@ -133,8 +134,8 @@ grpc::Status SendRaw(const Address& server, const std::string& bytes) {
   grpc::ByteBuffer request(&slice, 1), response;
   absl::Notification done;
   grpc::Status status;
-  stub.UnaryCall(&context, "/miniray.transport.Transport/Call",
-                 grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+  stub.UnaryCall(&context, path, grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
                    status = std::move(s);
                    done.Notify();
                  });
@@ -144,7 +145,7 @@ grpc::Status SendRaw(const Address& server, const std::string& bytes) {
   return status;
 }
 
-TEST(GrpcTransportEnvelopeTest, MalformedEnvelopesAreRejected) {
+TEST(GrpcTransportEnvelopeTest, CallsOutsideTheTransportsMethodsAreRejected) {
   EventLoop loop("test");
   std::atomic<int> handled{0};
   GrpcTransport transport(loop, NoToken());
@@ -153,17 +154,21 @@ TEST(GrpcTransportEnvelopeTest, MalformedEnvelopesAreRejected) {
         ++handled;
         reply(std::string());
       });
-  // Field 1 declared 100 bytes long with 3 present; then a bad wire type.
-  EXPECT_FALSE(SendRaw(server, std::string("\x0a\x64"
-                                           "abc",
-                                           5))
-                   .ok());
-  EXPECT_FALSE(SendRaw(server, std::string("\x0f\xff\xff", 3)).ok());
-  // The method field must be UTF-8 (a proto3 string).
-  EXPECT_FALSE(SendRaw(server, std::string("\x0a\x02\xff\xfe", 4)).ok());
+  // The envelope service of earlier versions, another service, and a
+  // method without a name.
+  for (const char* path :
+       {"/miniray.transport.Transport/Call", "/other/M", "/miniray/"}) {
+    grpc::Status status = SendRaw(server, path, "x");
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << path;
+    EXPECT_THAT(status.error_message(), HasSubstr("malformed call")) << path;
+  }
   EXPECT_EQ(handled, 0);
-  EXPECT_EQ(*CallAndWait(transport, server, "M", "x"), "");  // still up
+  // Any bytes are a payload: what they must be is the component's business
+  // (RpcEndpoint rejects requests that do not parse).
+  EXPECT_TRUE(SendRaw(server, "/miniray/M", std::string("\x0f\xff\xff", 3)).ok());
   EXPECT_EQ(handled, 1);
+  EXPECT_EQ(*CallAndWait(transport, server, "M", "x"), "");  // still up
+  EXPECT_EQ(handled, 2);
 }
 
 TEST(GrpcTransportShutdownTest, DestroyingTheCallerCancelsItsCallsOnce) {
