@@ -55,7 +55,9 @@ void RedialTransport::Call(const Address& from, const Address& to,
   attempt->options = options;
   attempt->on_reply = std::move(on_reply);
   attempt->deadline =
-      absl::Now() + std::min(options.timeout, options_.give_up_after);
+      absl::Now() + std::min(options.timeout,
+                             attempt->fail_fast ? options_.fail_fast_give_up_after
+                                                : options_.give_up_after);
   attempt->backoff = options_.first_backoff;
   Send(std::move(attempt));
 }

@@ -34,9 +34,11 @@
 // its callers learn of it at once, as in the simulator's kill_worker (an
 // owner retries the task it had pushed, a borrower hears that the owner is
 // gone); a crashed GCS (kill_head) is not coming back, as miniray has no
-// GCS fault tolerance, and the simulator's callers hear so at once too. Other failures (a broken connection, a connect that timed out on
-// a loaded machine) are retried as for any call: a live worker must not be
-// taken for dead. Only nodes are silent when dead.
+// GCS fault tolerance, and the simulator's callers hear so at once too.
+// Their other failures (a broken connection, a connect that timed out on a
+// loaded machine) are retried, as for any call, for up to
+// `fail_fast_give_up_after`: a live worker must not be taken for dead.
+// Only nodes are silent when dead.
 // (Object chunks are redialed: a puller that got the first reply waits for
 // every chunk, and a push stopped by one failed chunk would leave it
 // waiting until the source's node dies.)
@@ -62,6 +64,11 @@ class RedialTransport : public Transport {
     // Services (method name prefixes) whose calls fail at once when the
     // peer refuses the connection.
     std::vector<std::string> fail_fast_services = {"CoreWorker.", "Gcs."};
+    // Their other failures are retried for this long at most: a live peer
+    // accepts within it even on a loaded machine, and a caller must not
+    // wait a minute for a dead worker's call (an actor's next incarnation
+    // waits for the calls still out at the old one, in order).
+    absl::Duration fail_fast_give_up_after = absl::Seconds(5);
   };
 
   // `inner` and `loop` must outlive this transport, and no retry may be

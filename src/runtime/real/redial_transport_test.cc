@@ -1,8 +1,9 @@
 // Proves that RedialTransport calls again a call whose peer is not
 // listening, until the peer appears (a restarted process), that it gives up
 // at the call's timeout, that calls to fail-fast services (workers) are
-// not made again, and that a handler's own Unavailable reaches the caller
-// at once, without a second call.
+// not made again once refused and are given up on sooner than others when
+// their connection keeps breaking, and that a handler's own Unavailable
+// reaches the caller at once, without a second call.
 #include "src/runtime/real/redial_transport.h"
 
 #include <atomic>
@@ -106,6 +107,43 @@ TEST(RedialTransportTest, AHandlersOwnUnavailableIsNotRetried) {
   EXPECT_EQ(reply.status().message(), "busy");
   EXPECT_EQ(calls.load(), 1);
   grpc.Close(*server);
+  loop.Stop();
+}
+
+// A transport whose every call fails as a broken connection does (the
+// transport's own Unavailable, not a refusal), counting the attempts.
+class BrokenConnections : public Transport {
+ public:
+  absl::Status Listen(const Address&, RequestHandler) override {
+    return absl::OkStatus();
+  }
+  void Close(const Address&) override {}
+  void Call(const Address&, const Address& to, absl::string_view method,
+            std::string, const CallOptions&, ReplyCallback on_reply) override {
+    ++attempts;
+    on_reply(absl::UnavailableError(
+        absl::StrCat(method, " to ", to, ": Socket closed")));
+  }
+  std::atomic<int> attempts{0};
+};
+
+TEST(RedialTransportTest, FailFastServicesGiveUpSoonerOnBrokenConnections) {
+  EventLoop loop("redial-test");
+  BrokenConnections broken;
+  RedialTransport transport(
+      broken, loop,
+      {.first_backoff = absl::Milliseconds(10),
+       .max_backoff = absl::Milliseconds(20),
+       .give_up_after = absl::Seconds(60),
+       .fail_fast_services = {"Worker."},
+       .fail_fast_give_up_after = absl::Milliseconds(300)});
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> reply = CallThrough(
+      transport, "127.0.0.1:1", absl::InfiniteDuration(), "Worker.Push");
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_TRUE(absl::IsUnavailable(reply.status())) << reply.status();
+  EXPECT_GT(broken.attempts.load(), 1);  // retried: not refused
+  EXPECT_LT(took, absl::Seconds(10));    // but not for the minute of others
   loop.Stop();
 }
 
