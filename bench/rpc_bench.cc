@@ -73,8 +73,10 @@ double RunCalls(Pair& pair, int total, int in_flight,
                      [&, sent](absl::StatusOr<std::string> reply) {
                        if (!reply.ok()) ++failed;
                        if (on_done) on_done(sent);
-                       if (++finished == total) all_done.Notify();
                        if (started < total) start_one();
+                       // The last touch: RunCalls returns, and its locals
+                       // go, once this notifies.
+                       if (++finished == total) all_done.Notify();
                      });
   };
   const SteadyClock::time_point start = SteadyClock::now();
