@@ -1,6 +1,7 @@
 #include "src/runtime/real/event_loop.h"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <memory>
@@ -35,7 +36,9 @@ struct FinishOnDestroy {
 
 }  // namespace
 
-EventLoop::EventLoop(std::string name) {
+EventLoop::EventLoop(std::string name, absl::Duration idle_spin)
+    : idle_spin_(absl::ToChronoNanoseconds(
+          std::max(idle_spin, absl::ZeroDuration()))) {
   thread_ = std::thread([this] { Run(); });
   thread_id_ = thread_.get_id();
   name.resize(std::min<size_t>(name.size(), 15));
@@ -52,6 +55,7 @@ void EventLoop::Post(std::function<void()> fn) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return;  // `fn` is destroyed after the lock is released
   posted_.push_back(std::move(fn));
+  work_seq_.fetch_add(1, std::memory_order_release);
   wake_.Signal();
 }
 
@@ -67,6 +71,7 @@ TimerId EventLoop::RunAfter(absl::Duration delay, std::function<void()> fn) {
   timers_.push_back(Timer{deadline, id, std::move(fn)});
   std::push_heap(timers_.begin(), timers_.end(), Later());
   live_timers_.insert(id);
+  work_seq_.fetch_add(1, std::memory_order_release);
   wake_.Signal();
   return id;
 }
@@ -103,6 +108,7 @@ void EventLoop::Stop() {
     posted.swap(posted_);
     timers.swap(timers_);
     live_timers_.clear();
+    work_seq_.fetch_add(1, std::memory_order_release);
     wake_.SignalAll();
   }
   // The closures are destroyed here, outside the lock: their destructors
@@ -138,6 +144,7 @@ bool EventLoop::Next(std::function<void()>* fn) {
   // Closures of cancelled timers, destroyed after the lock is released.
   std::vector<std::function<void()>> cancelled;
   absl::MutexLock lock(&mu_);
+  bool spun = false;  // at most one spin per idle period
   while (!stopping_) {
     while (!timers_.empty() && !live_timers_.contains(timers_.front().id)) {
       std::pop_heap(timers_.begin(), timers_.end(), Later());
@@ -157,6 +164,16 @@ bool EventLoop::Next(std::function<void()>* fn) {
       posted_.pop_front();
       return true;
     }
+    if (!spun && idle_spin_.count() > 0) {
+      spun = true;
+      SteadyTime until = now + idle_spin_;
+      if (!timers_.empty()) until = std::min(until, timers_.front().deadline);
+      const uint64_t seq = work_seq_.load(std::memory_order_relaxed);
+      mu_.Unlock();
+      SpinUntil(seq, until);
+      mu_.Lock();
+      continue;
+    }
     if (timers_.empty()) {
       wake_.Wait(&mu_);
     } else {
@@ -165,6 +182,17 @@ bool EventLoop::Next(std::function<void()>* fn) {
     }
   }
   return false;
+}
+
+void EventLoop::SpinUntil(uint64_t seq, SteadyTime until) const {
+  // sched_yield returns at once when nothing else wants this core, so a
+  // poll costs about a microsecond; reading the clock every few polls
+  // keeps the bound without a clock read per poll.
+  for (int polls = 0;; ++polls) {
+    if (work_seq_.load(std::memory_order_acquire) != seq) return;
+    if (polls % 8 == 0 && std::chrono::steady_clock::now() >= until) return;
+    sched_yield();
+  }
 }
 
 }  // namespace miniray
