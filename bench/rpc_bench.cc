@@ -32,7 +32,7 @@ DEFINE_int32(bulk_calls, 2000, "1 MiB calls for the bulk figure.");
 DEFINE_int32(bulk_in_flight, 8, "1 MiB calls in flight.");
 DEFINE_int64(idle_spin_us, -1,
              "How long the two event loops poll before sleeping when idle "
-             "(EventLoop's idle_spin); -1 keeps EventLoop's default, 0 "
+             "(EventLoop::IdleSpin::max); -1 keeps EventLoop's default, 0 "
              "turns the spin off.");
 
 namespace miniray {
@@ -50,9 +50,11 @@ double SecondsSince(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
-absl::Duration IdleSpin() {
-  return FLAGS_idle_spin_us < 0 ? EventLoop::kDefaultIdleSpin
-                                : absl::Microseconds(FLAGS_idle_spin_us);
+EventLoop::IdleSpin IdleSpin() {
+  EventLoop::IdleSpin spin;
+  if (FLAGS_idle_spin_us >= 0)
+    spin.max = absl::Microseconds(FLAGS_idle_spin_us);
+  return spin;
 }
 
 // A client and a server on loopback, with the cluster token on, as in a

@@ -36,9 +36,14 @@ struct FinishOnDestroy {
 
 }  // namespace
 
-EventLoop::EventLoop(std::string name, absl::Duration idle_spin)
-    : idle_spin_(absl::ToChronoNanoseconds(
-          std::max(idle_spin, absl::ZeroDuration()))) {
+EventLoop::EventLoop(std::string name)
+    : EventLoop(std::move(name), IdleSpin()) {}
+
+EventLoop::EventLoop(std::string name, IdleSpin idle_spin)
+    : idle_spin_max_(absl::ToChronoNanoseconds(
+          std::clamp(idle_spin.max, absl::ZeroDuration(), absl::Hours(24)))),
+      idle_spin_late_poll_(absl::ToChronoNanoseconds(std::clamp(
+          idle_spin.late_poll, absl::ZeroDuration(), absl::Hours(24)))) {
   thread_ = std::thread([this] { Run(); });
   thread_id_ = thread_.get_id();
   name.resize(std::min<size_t>(name.size(), 15));
@@ -164,9 +169,9 @@ bool EventLoop::Next(std::function<void()>* fn) {
       posted_.pop_front();
       return true;
     }
-    if (!spun && idle_spin_.count() > 0) {
+    if (!spun && idle_spin_max_.count() > 0) {
       spun = true;
-      SteadyTime until = now + idle_spin_;
+      SteadyTime until = now + idle_spin_max_;
       if (!timers_.empty()) until = std::min(until, timers_.front().deadline);
       const uint64_t seq = work_seq_.load(std::memory_order_relaxed);
       mu_.Unlock();
@@ -185,13 +190,18 @@ bool EventLoop::Next(std::function<void()>* fn) {
 }
 
 void EventLoop::SpinUntil(uint64_t seq, SteadyTime until) const {
-  // sched_yield returns at once when nothing else wants this core, so a
-  // poll costs about a microsecond; reading the clock every few polls
-  // keeps the bound without a clock read per poll.
-  for (int polls = 0;; ++polls) {
-    if (work_seq_.load(std::memory_order_acquire) != seq) return;
-    if (polls % 8 == 0 && std::chrono::steady_clock::now() >= until) return;
+  // sched_yield returns at once when nothing else wants this core. When a
+  // poll comes back late, another thread had the core meanwhile: the
+  // machine is busy, and the loop stops spinning and sleeps, so the spin
+  // never takes CPU from real work (a loaded machine's many processes,
+  // whose heartbeats must get through).
+  while (work_seq_.load(std::memory_order_acquire) == seq) {
+    const SteadyTime before = std::chrono::steady_clock::now();
+    if (before >= until) return;
     sched_yield();
+    if (std::chrono::steady_clock::now() - before > idle_spin_late_poll_) {
+      return;
+    }
   }
 }
 
