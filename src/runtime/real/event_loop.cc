@@ -1,6 +1,7 @@
 #include "src/runtime/real/event_loop.h"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <memory>
@@ -35,7 +36,14 @@ struct FinishOnDestroy {
 
 }  // namespace
 
-EventLoop::EventLoop(std::string name) {
+EventLoop::EventLoop(std::string name)
+    : EventLoop(std::move(name), IdleSpin()) {}
+
+EventLoop::EventLoop(std::string name, IdleSpin idle_spin)
+    : idle_spin_max_(absl::ToChronoNanoseconds(
+          std::clamp(idle_spin.max, absl::ZeroDuration(), absl::Hours(24)))),
+      idle_spin_late_poll_(absl::ToChronoNanoseconds(std::clamp(
+          idle_spin.late_poll, absl::ZeroDuration(), absl::Hours(24)))) {
   thread_ = std::thread([this] { Run(); });
   thread_id_ = thread_.get_id();
   name.resize(std::min<size_t>(name.size(), 15));
@@ -52,6 +60,7 @@ void EventLoop::Post(std::function<void()> fn) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return;  // `fn` is destroyed after the lock is released
   posted_.push_back(std::move(fn));
+  work_seq_.fetch_add(1, std::memory_order_release);
   wake_.Signal();
 }
 
@@ -67,6 +76,7 @@ TimerId EventLoop::RunAfter(absl::Duration delay, std::function<void()> fn) {
   timers_.push_back(Timer{deadline, id, std::move(fn)});
   std::push_heap(timers_.begin(), timers_.end(), Later());
   live_timers_.insert(id);
+  work_seq_.fetch_add(1, std::memory_order_release);
   wake_.Signal();
   return id;
 }
@@ -103,6 +113,7 @@ void EventLoop::Stop() {
     posted.swap(posted_);
     timers.swap(timers_);
     live_timers_.clear();
+    work_seq_.fetch_add(1, std::memory_order_release);
     wake_.SignalAll();
   }
   // The closures are destroyed here, outside the lock: their destructors
@@ -138,6 +149,7 @@ bool EventLoop::Next(std::function<void()>* fn) {
   // Closures of cancelled timers, destroyed after the lock is released.
   std::vector<std::function<void()>> cancelled;
   absl::MutexLock lock(&mu_);
+  bool spun = false;  // at most one spin per idle period
   while (!stopping_) {
     while (!timers_.empty() && !live_timers_.contains(timers_.front().id)) {
       std::pop_heap(timers_.begin(), timers_.end(), Later());
@@ -157,6 +169,16 @@ bool EventLoop::Next(std::function<void()>* fn) {
       posted_.pop_front();
       return true;
     }
+    if (!spun && idle_spin_max_.count() > 0) {
+      spun = true;
+      SteadyTime until = now + idle_spin_max_;
+      if (!timers_.empty()) until = std::min(until, timers_.front().deadline);
+      const uint64_t seq = work_seq_.load(std::memory_order_relaxed);
+      mu_.Unlock();
+      SpinUntil(seq, until);
+      mu_.Lock();
+      continue;
+    }
     if (timers_.empty()) {
       wake_.Wait(&mu_);
     } else {
@@ -165,6 +187,22 @@ bool EventLoop::Next(std::function<void()>* fn) {
     }
   }
   return false;
+}
+
+void EventLoop::SpinUntil(uint64_t seq, SteadyTime until) const {
+  // sched_yield returns at once when nothing else wants this core. When a
+  // poll comes back late, another thread had the core meanwhile: the
+  // machine is busy, and the loop stops spinning and sleeps, so the spin
+  // never takes CPU from real work (a loaded machine's many processes,
+  // whose heartbeats must get through).
+  while (work_seq_.load(std::memory_order_acquire) == seq) {
+    const SteadyTime before = std::chrono::steady_clock::now();
+    if (before >= until) return;
+    sched_yield();
+    if (std::chrono::steady_clock::now() - before > idle_spin_late_poll_) {
+      return;
+    }
+  }
 }
 
 }  // namespace miniray

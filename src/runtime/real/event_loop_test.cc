@@ -1,7 +1,9 @@
 // Proves that an EventLoop runs posted closures in order on one thread,
 // fires timers in deadline order and not early, honours Cancel, accepts work
 // from many threads without running two callbacks at once, and stops
-// cleanly (dropping, not running, what is left).
+// cleanly (dropping, not running, what is left); and that an idle loop's
+// spin (with an hour-long bound here) ends at once for new work, a due timer
+// or Stop.
 #include "src/runtime/real/event_loop.h"
 
 #include <atomic>
@@ -188,6 +190,38 @@ TEST(EventLoopTest, StopFromALoopCallbackEndsTheLoop) {
   while (!loop.stopped() && absl::Now() < deadline) std::this_thread::yield();
   EXPECT_TRUE(loop.stopped());
   EXPECT_FALSE(loop.RunAndWait([] {}));
+}
+
+// An idle spin far longer than any test, which late polls (a busy test
+// machine) do not cut short: each case below would hang or time out if the
+// spin missed what should end it.
+constexpr EventLoop::IdleSpin kHourSpin{.max = absl::Hours(1),
+                                        .late_poll = absl::Hours(1)};
+
+TEST(EventLoopIdleSpinTest, WorkPostedDuringTheSpinRuns) {
+  EventLoop loop("test", kHourSpin);
+  ASSERT_TRUE(loop.RunAndWait([] {}));  // the loop is now idle, spinning
+  absl::Notification ran;
+  loop.Post([&] { ran.Notify(); });
+  EXPECT_TRUE(ran.WaitForNotificationWithTimeout(kGenerous));
+}
+
+TEST(EventLoopIdleSpinTest, TheSpinEndsAtTheNextTimer) {
+  EventLoop loop("test", kHourSpin);
+  absl::Notification fired;
+  // Set on the loop, so that the loop goes idle with the timer already set
+  // and nothing else to notice: only the spin's bound can end it in time.
+  loop.Post(
+      [&] { loop.RunAfter(absl::Milliseconds(20), [&] { fired.Notify(); }); });
+  EXPECT_TRUE(fired.WaitForNotificationWithTimeout(kGenerous));
+}
+
+TEST(EventLoopIdleSpinTest, StopEndsTheSpin) {
+  EventLoop loop("test", kHourSpin);
+  ASSERT_TRUE(loop.RunAndWait([] {}));
+  const absl::Time start = absl::Now();
+  loop.Stop();  // joins the thread: a spin that missed Stop hangs here
+  EXPECT_LT(absl::Now() - start, kGenerous);
 }
 
 }  // namespace

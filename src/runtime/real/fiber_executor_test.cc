@@ -65,6 +65,9 @@ TEST(FiberExecutorTest, NotifyFromAnotherThreadResumesTheFiber) {
   go->Notify();  // idempotent
   EXPECT_TRUE(go->notified());
   EXPECT_TRUE(woke.WaitForNotificationWithTimeout(kGenerous));
+  // The fiber may still be finishing on the loop: stop the loop before the
+  // executor goes (FiberExecutor's contract), or the two race.
+  loop.Stop();
 }
 
 TEST(FiberExecutorTest, FibersWakeEachOtherAndInterleaveOnOneThread) {
@@ -117,6 +120,9 @@ TEST(FiberExecutorTest, WaitForTimesOutOrReturnsWhenNotified) {
   EXPECT_FALSE(timed_out_result);
   EXPECT_GE(waited, absl::Milliseconds(30));
   EXPECT_TRUE(notified_result);
+  // The fiber may still be finishing on the loop: stop the loop before the
+  // executor goes (FiberExecutor's contract), or the two race.
+  loop.Stop();
 }
 
 TEST(FiberExecutorTest, SleepLetsOtherFibersRun) {
@@ -137,6 +143,9 @@ TEST(FiberExecutorTest, SleepLetsOtherFibersRun) {
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(kGenerous));
   EXPECT_GE(slept, absl::Milliseconds(50));
   EXPECT_EQ(ticks.load(), 1);
+  // The fiber may still be finishing on the loop: stop the loop before the
+  // executor goes (FiberExecutor's contract), or the two race.
+  loop.Stop();
 }
 
 TEST(FiberExecutorTest, BlockedFibersAreDroppedWhenTheExecutorGoes) {
