@@ -34,6 +34,20 @@ using Respond = std::function<void(absl::StatusOr<typename Method::Reply>)>;
 template <typename Method>
 using OnReply = std::function<void(absl::StatusOr<typename Method::Reply>)>;
 
+// A handler's Respond that serializes the reply (or passes on its error)
+// for the transport's `reply`.
+template <typename Method>
+Respond<Method> SerializingResponder(ReplyCallback reply) {
+  return [reply = std::move(reply)](
+             absl::StatusOr<typename Method::Reply> result) {
+    if (!result.ok()) {
+      reply(result.status());
+    } else {
+      reply(result->SerializeAsString());
+    }
+  };
+}
+
 class RpcEndpoint {
  public:
   RpcEndpoint(Transport& transport, Address address)
@@ -98,15 +112,7 @@ void RpcEndpoint::Handle(
           absl::StrCat("malformed request for ", Method::kName)));
       return;
     }
-    handler(std::move(request),
-            [reply = std::move(reply)](
-                absl::StatusOr<typename Method::Reply> result) {
-              if (!result.ok()) {
-                reply(result.status());
-              } else {
-                reply(result->SerializeAsString());
-              }
-            });
+    handler(std::move(request), SerializingResponder<Method>(std::move(reply)));
   };
 }
 
@@ -115,15 +121,7 @@ void RpcEndpoint::HandleSerialized(
     std::function<void(std::string, Respond<Method>)> handler) {
   handlers_[Method::kName] = [handler = std::move(handler)](
                                  std::string bytes, ReplyCallback reply) {
-    handler(std::move(bytes),
-            [reply = std::move(reply)](
-                absl::StatusOr<typename Method::Reply> result) {
-              if (!result.ok()) {
-                reply(result.status());
-              } else {
-                reply(result->SerializeAsString());
-              }
-            });
+    handler(std::move(bytes), SerializingResponder<Method>(std::move(reply)));
   };
 }
 
