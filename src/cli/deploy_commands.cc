@@ -169,6 +169,9 @@ int StartNode(NodeHost::Options options, const std::string& kind) {
     }
     report = *daemon;
   }
+  // `miniray stop` sends SIGTERM: the node then kills and reaps its workers
+  // before it exits, so none outlives it.
+  ChildProcesses::KillAllOnSignal();
   if (options.raylet.node_name.empty()) {
     options.raylet.node_name =
         absl::StrCat(kind, "-", options.host, "-", getpid());

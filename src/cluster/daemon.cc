@@ -88,10 +88,35 @@ bool WaitGone(pid_t pid, absl::Duration timeout) {
   return true;
 }
 
+// The processes whose parent is `parent` (a node's workers), from /proc.
+std::vector<pid_t> ChildrenOf(pid_t parent) {
+  std::vector<pid_t> children;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return children;
+  while (dirent* entry = readdir(proc)) {
+    const pid_t pid = std::atoi(entry->d_name);
+    if (pid <= 0) continue;
+    std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+    std::string line;
+    std::getline(stat, line);
+    // "pid (comm) state ppid ...": comm may hold spaces, so from the last ')'.
+    const size_t paren = line.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(line.substr(paren + 1));
+    std::string state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) children.push_back(pid);
+  }
+  closedir(proc);
+  return children;
+}
+
 struct Pidfile {
   std::string path;
   std::string name;  // <name>-<pid>
   pid_t pid = 0;
+  std::vector<pid_t> children;  // seen before the daemon was signalled
 };
 
 std::vector<Pidfile> ListPidfiles() {
@@ -195,8 +220,9 @@ std::vector<std::string> StopDaemons(absl::Duration grace) {
       std::remove(pidfile.path.c_str());
       continue;
     }
-    kill(pidfile.pid, SIGTERM);
     signalled.push_back(pidfile);
+    signalled.back().children = ChildrenOf(pidfile.pid);
+    kill(pidfile.pid, SIGTERM);
   }
   // One grace period for all of them: they end in parallel.
   const absl::Time deadline = absl::Now() + grace;
@@ -206,6 +232,15 @@ std::vector<std::string> StopDaemons(absl::Duration grace) {
       kill(pidfile.pid, SIGKILL);
       WaitGone(pidfile.pid, absl::Seconds(5));
       how = absl::StrCat("SIGKILL after ", absl::FormatDuration(grace));
+    }
+    // A daemon reaps its workers on SIGTERM; after a SIGKILL the kernel ends
+    // them (they asked for a signal on their parent's death), but not at
+    // once. `stop` returns when they are gone too.
+    for (pid_t child : pidfile.children) {
+      if (!WaitGone(child, absl::Seconds(5)) && IsMiniray(child)) {
+        kill(child, SIGKILL);
+        WaitGone(child, absl::Seconds(5));
+      }
     }
     said.push_back(absl::StrCat("stopped ", pidfile.name, " (", how, ")"));
     std::remove(pidfile.path.c_str());

@@ -53,7 +53,8 @@ absl::StatusOr<DaemonReport> Daemonize(const std::string& log_path);
 absl::Status WritePidfile(const std::string& name, const std::string& log_path);
 
 // Ends every daemon with a pidfile in StateDir(): SIGTERM, then SIGKILL to
-// those still alive after `grace`; removes the pidfiles. Returns one line
+// those still alive after `grace`; removes the pidfiles. Returns once the
+// daemons' child processes (their workers) are gone too. Returns one line
 // per pidfile saying what happened ("stopped head (pid 12)", ...).
 std::vector<std::string> StopDaemons(absl::Duration grace);
 
