@@ -17,22 +17,34 @@
 // deadline order (ties in the order they were set), and a due timer goes
 // before posted closures waiting at the same moment.
 //
-// Idle spin: when the loop runs out of work it does not sleep at once. For
-// up to IdleSpin::max (and never past the next timer) it polls for new
-// work, yielding the CPU between polls, and only then blocks on its
-// condition variable. Work posted during the spin starts without the futex
-// wake-up of a sleeping thread (11 to 25 us p50 measured on the development
-// machine), which a call between two processes pays twice per round trip:
-// gRPC's thread hands the request to the callee's loop, and the reply to
-// the caller's. A poll that comes back later than IdleSpin::late_poll means
-// another thread had the core meanwhile; the loop then sleeps at once, so
-// the spin burns only CPU that nothing else wanted. docs/real-cluster.md
-// section 9.1 has the figures.
+// gRPC completions: the loop owns a gRPC completion queue, and waits on it
+// when it has nothing to run. The transport starts its gRPC operations on
+// that queue, with an EventLoop::Completion as each one's tag, and the loop
+// runs the completion's OnComplete on its thread like any other callback.
+// The thread that waits on a completion queue is the one that reads the
+// sockets, so a reply or a request wakes the loop straight from the kernel:
+// no gRPC thread hands it over (docs/real-cluster.md section 9.2).
+//
+//   struct Done : EventLoop::Completion {
+//     void OnComplete(bool ok) override { ...; delete this; }
+//   };
+//   alarm.Set(loop.completion_queue(), deadline, new Done);
+//
+// Idle spin: when the loop runs out of work it does not block at once. For
+// up to IdleSpin::max (and never past the next timer) it polls its
+// completion queue and its closures, yielding the CPU between polls, and
+// only then blocks on the queue. Work that comes during the spin starts
+// without the wake-up of a sleeping thread. A poll that comes back later
+// than IdleSpin::late_poll means another thread had the core meanwhile;
+// the loop then blocks at once, so the spin burns only CPU that nothing
+// else wanted. docs/real-cluster.md section 9.1 has the figures.
 //
 // Thread-safety: every method may be called from any thread, including from
 // a callback on the loop itself. Stop drops what has not run yet (the
 // closures are destroyed, not called); Post and RunAfter after Stop drop
-// their closure.
+// their closure. Completions still due after Stop run in the thread that
+// waits for them (AwaitCompletion) or in the destructor, and must then only
+// release what they hold (`stopped()` is true).
 #ifndef MINIRAY_RUNTIME_REAL_EVENT_LOOP_H_
 #define MINIRAY_RUNTIME_REAL_EVENT_LOOP_H_
 
@@ -48,7 +60,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "grpcpp/alarm.h"
+#include "grpcpp/completion_queue.h"
 #include "src/runtime/clock.h"
 
 namespace miniray {
@@ -61,6 +76,16 @@ class EventLoop {
     absl::Duration max = absl::Microseconds(300);
     // A poll (one sched_yield) returning later than this ends the spin.
     absl::Duration late_poll = absl::Microseconds(20);
+  };
+
+  // The tag of a gRPC operation started on completion_queue(). OnComplete
+  // runs once, on the loop, with gRPC's `ok` for the operation.
+  class Completion {
+   public:
+    virtual void OnComplete(bool ok) = 0;
+
+   protected:
+    ~Completion() = default;
   };
 
   // Starts the loop's thread. `name` shows in debuggers (first 15 chars).
@@ -97,6 +122,16 @@ class EventLoop {
   bool InLoopThread() const;
   bool stopped() const;
 
+  // The queue on which gRPC operations report to this loop; every tag put
+  // on it must be a Completion*. Lives as long as the loop.
+  grpc::CompletionQueue* completion_queue() { return &cq_; }
+
+  // Waits until `done` is notified by a Completion. While the loop's thread
+  // runs, the loop runs completions and this only waits; on the loop's own
+  // thread, or once the loop has stopped, it runs completions itself. For
+  // teardown (a server's shutdown, a transport's last calls).
+  void AwaitCompletion(absl::Notification& done);
+
  private:
   using SteadyTime = std::chrono::steady_clock::time_point;
   struct Timer {
@@ -111,17 +146,52 @@ class EventLoop {
     }
   };
 
+  // What TakeWork found.
+  enum class Work { kRun, kIdle, kStopped };
+  // The alarm that wakes a loop blocked on its queue (see Wake).
+  struct Waker : Completion {
+    explicit Waker(EventLoop& l) : loop(l) {}
+    void OnComplete(bool ok) override;
+    EventLoop& loop;
+    grpc::Alarm alarm;
+  };
+
   void Run();
-  // Takes the next closure to run, waiting for one; false once stopped.
-  bool Next(std::function<void()>* fn);
-  // Polls work_seq_ for a change, yielding between polls, until `until`.
-  // Called with mu_ released.
-  void SpinUntil(uint64_t seq, SteadyTime until) const;
+  // Takes a due timer or a posted closure into `fn` (kRun). Otherwise says
+  // kIdle with the next timer's deadline in `until` (max() if none), or
+  // kStopped.
+  // `seq` gets work_seq_ as it was when the loop found nothing.
+  Work TakeWork(std::function<void()>* fn, SteadyTime* until, uint64_t* seq);
+  // Runs the completions ready now; whether there were any.
+  bool RunReadyCompletions();
+  // Blocks on the queue until a completion, new work or `until`, after the
+  // idle spin; runs the completion it woke for.
+  void WaitForWork(SteadyTime until, uint64_t seq);
+  // Polls for a completion or a change of work_seq_, yielding between
+  // polls, until `until`; whether something came.
+  bool SpinUntil(uint64_t seq, SteadyTime until);
+  // Called under mu_ when work arrives: whether the loop blocks on its
+  // queue and the caller must call SetWakeAlarm (after releasing mu_).
+  bool NeedsWake() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetWakeAlarm() ABSL_LOCKS_EXCLUDED(mu_);
+  // AsyncNext with `deadline`; runs the completion got. False on timeout.
+  bool RunOneCompletion(gpr_timespec deadline);
   void Join();
 
+  grpc::CompletionQueue cq_;
   mutable absl::Mutex mu_;
-  absl::CondVar wake_;  // signalled on Post, RunAfter, Cancel and Stop
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The loop blocks (or is about to) on cq_: new work must set the alarm.
+  bool blocked_ ABSL_GUARDED_BY(mu_) = false;
+  // The waker's alarm is set and its Set call or its completion has not
+  // yet returned (both must, before it is set again).
+  int wake_pending_ ABSL_GUARDED_BY(mu_) = 0;
+  // Work came while wake_pending_: set the alarm again once it is free.
+  bool wake_again_ ABSL_GUARDED_BY(mu_) = false;
+  // Whether the loop's thread has returned from Run: then AwaitCompletion
+  // runs completions on the waiting thread.
+  bool thread_done_ ABSL_GUARDED_BY(mu_) = false;
+  Waker waker_{*this};
   std::deque<std::function<void()>> posted_ ABSL_GUARDED_BY(mu_);
   // A binary heap under Later. Cancelled timers stay in it until popped.
   std::vector<Timer> timers_ ABSL_GUARDED_BY(mu_);
@@ -130,7 +200,8 @@ class EventLoop {
   absl::flat_hash_set<TimerId> live_timers_ ABSL_GUARDED_BY(mu_);
   TimerId next_timer_id_ ABSL_GUARDED_BY(mu_) = 1;
   // Bumped (under mu_) whenever there may be new work: Post, RunAfter and
-  // Stop. Read without the lock by the spinning loop.
+  // Stop. Read without the lock by the spinning loop, and compared before
+  // the loop blocks.
   std::atomic<uint64_t> work_seq_{0};
   const std::chrono::nanoseconds idle_spin_max_;
   const std::chrono::nanoseconds idle_spin_late_poll_;

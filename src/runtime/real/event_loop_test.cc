@@ -3,7 +3,9 @@
 // from many threads without running two callbacks at once, and stops
 // cleanly (dropping, not running, what is left); and that an idle loop's
 // spin (with an hour-long bound here) ends at once for new work, a due timer
-// or Stop.
+// or Stop; that a gRPC completion on the loop's queue runs on the loop,
+// that work posted to a loop blocked on its queue always wakes it, and that
+// once the loop has stopped, AwaitCompletion runs completions itself.
 #include "src/runtime/real/event_loop.h"
 
 #include <atomic>
@@ -13,6 +15,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "grpcpp/alarm.h"
 #include "gtest/gtest.h"
 
 namespace miniray {
@@ -222,6 +225,70 @@ TEST(EventLoopIdleSpinTest, StopEndsTheSpin) {
   const absl::Time start = absl::Now();
   loop.Stop();  // joins the thread: a spin that missed Stop hangs here
   EXPECT_LT(absl::Now() - start, kGenerous);
+}
+
+// A Completion that records where it ran.
+struct Recorder : EventLoop::Completion {
+  explicit Recorder(EventLoop& l) : loop(l) {}
+  void OnComplete(bool ok) override {
+    on_loop = loop.InLoopThread();
+    succeeded = ok;
+    done.Notify();
+  }
+  EventLoop& loop;
+  bool on_loop = false;
+  bool succeeded = false;
+  absl::Notification done;
+};
+
+TEST(EventLoopCompletionTest, ACompletionRunsOnTheLoopThread) {
+  EventLoop loop("test");
+  Recorder recorder(loop);
+  grpc::Alarm alarm;
+  alarm.Set(loop.completion_queue(),
+            std::chrono::system_clock::now() + std::chrono::milliseconds(5),
+            static_cast<EventLoop::Completion*>(&recorder));
+  ASSERT_TRUE(recorder.done.WaitForNotificationWithTimeout(kGenerous));
+  EXPECT_TRUE(recorder.on_loop);
+  EXPECT_TRUE(recorder.succeeded);
+}
+
+TEST(EventLoopCompletionTest, AfterStopAwaitCompletionRunsThemOnTheCaller) {
+  EventLoop loop("test");
+  loop.Stop();
+  Recorder recorder(loop);
+  grpc::Alarm alarm;
+  alarm.Set(loop.completion_queue(),
+            std::chrono::system_clock::now() + std::chrono::milliseconds(5),
+            static_cast<EventLoop::Completion*>(&recorder));
+  loop.AwaitCompletion(recorder.done);  // hangs if nobody polls the queue
+  EXPECT_FALSE(recorder.on_loop);
+  EXPECT_TRUE(loop.stopped());
+}
+
+// Without the spin, an idle loop blocks on its completion queue at once, and
+// only the wake-up alarm gets a closure posted from elsewhere to run. Posts
+// from four threads, each waiting for its closure to run before the next
+// one, race the loop going back to sleep thousands of times: a lost wake-up
+// leaves a closure unrun and fails the wait.
+TEST(EventLoopCompletionTest, PostsAlwaysWakeALoopBlockedOnItsQueue) {
+  EventLoop loop("test", EventLoop::IdleSpin{.max = absl::ZeroDuration()});
+  std::atomic<int> lost{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 1000; ++i) {
+        absl::Notification ran;
+        loop.Post([&] { ran.Notify(); });
+        if (!ran.WaitForNotificationWithTimeout(kGenerous)) {
+          ++lost;
+          return;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(lost.load(), 0);
 }
 
 }  // namespace

@@ -10,9 +10,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
-#include "grpcpp/security/server_credentials.h"
-#include "grpcpp/server_builder.h"
+#include "glog/logging.h"
+#include "grpc/byte_buffer_reader.h"
+#include "grpc/grpc.h"
+#include "grpc/grpc_security.h"
+#include "grpcpp/impl/codegen/completion_queue_tag.h"
 #include "src/common/constant_time.h"
 
 namespace miniray {
@@ -45,195 +47,369 @@ std::string StringFromByteBuffer(const grpc::ByteBuffer& buffer) {
   return bytes;
 }
 
-// The calls a listener has received and not yet replied to. Shared with
-// the reply callbacks, which may outlive the listener.
+namespace {
+
+// A core operation's tag on the loop's queue: the C++ queue hands the loop
+// `owner`, the Completion to run.
+class CoreTag : public grpc::internal::CompletionQueueTag {
+ public:
+  explicit CoreTag(EventLoop::Completion* owner) : owner_(owner) {}
+  bool FinalizeResult(void** tag, bool* /*status*/) override {
+    *tag = owner_;
+    return true;
+  }
+
+ private:
+  EventLoop::Completion* const owner_;
+};
+
+absl::string_view View(const grpc_slice& slice) {
+  return absl::string_view(
+      reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(slice)),
+      GRPC_SLICE_LENGTH(slice));
+}
+
+// The bytes of a core byte buffer, copied once into one string.
+std::string StringFromCoreBuffer(grpc_byte_buffer* buffer) {
+  std::string bytes;
+  grpc_byte_buffer_reader reader;
+  if (!grpc_byte_buffer_reader_init(&reader, buffer)) return bytes;
+  bytes.reserve(grpc_byte_buffer_length(buffer));
+  grpc_slice slice;
+  while (grpc_byte_buffer_reader_next(&reader, &slice)) {
+    absl::string_view piece = View(slice);
+    bytes.append(piece.data(), piece.size());
+    grpc_slice_unref(slice);
+  }
+  grpc_byte_buffer_reader_destroy(&reader);
+  return bytes;
+}
+
+// A core byte buffer of one slice that owns `bytes` (moved, not copied).
+grpc_byte_buffer* CoreBufferOwning(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc_slice slice = grpc_slice_new_with_user_data(
+      owned->data(), owned->size(),
+      [](void* string) { delete static_cast<std::string*>(string); }, owned);
+  grpc_byte_buffer* buffer = grpc_raw_byte_buffer_create(&slice, 1);
+  grpc_slice_unref(slice);  // the buffer holds its own reference
+  return buffer;
+}
+
+}  // namespace
+
+// The state a listener shares with its calls, which may outlive it by a few
+// completions.
 struct GrpcListener::Calls {
   Calls(RequestHandler h, EventLoop& l, GrpcListener::Options o)
       : handler(std::move(h)), loop(l), options(std::move(o)) {}
 
+  // Asks gRPC for the next incoming call; a new ServerCall waits for it.
+  void AwaitNextCall(const std::shared_ptr<Calls>& self);
   // Finishes call `id` with `result`, unless it finished already.
   void Reply(uint64_t id, absl::StatusOr<std::string> result);
-  // Runs on the loop: hands a request to the handler.
-  void Deliver(uint64_t id, std::string method, std::string payload,
-               const std::shared_ptr<Calls>& self);
+  // Notifies all_done once the server has shut down and no call is left.
+  void CheckAllDone() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
+  // The completion of grpc_server_shutdown_and_notify.
+  struct ShutdownSeen : EventLoop::Completion {
+    explicit ShutdownSeen(Calls& c) : calls(c) {}
+    void OnComplete(bool /*ok*/) override {
+      absl::MutexLock lock(&calls.mu);
+      calls.server_shut_down = true;
+      calls.CheckAllDone();
+    }
+    Calls& calls;
+  };
 
   const RequestHandler handler;
   EventLoop& loop;
   const GrpcListener::Options options;
+  grpc_server* server = nullptr;
+  ShutdownSeen shutdown_seen{*this};
+  CoreTag shutdown_tag{&shutdown_seen};
+  absl::Notification all_done;
   absl::Mutex mu;
   // Set on the loop by Shutdown; then no handler starts.
   bool closed ABSL_GUARDED_BY(mu) = false;
+  bool server_shut_down ABSL_GUARDED_BY(mu) = false;
   uint64_t next_id ABSL_GUARDED_BY(mu) = 1;
-  // Calls read and not yet finished. gRPC keeps a reactor alive until it
-  // is finished, so the pointers stay valid while they are here.
-  absl::flat_hash_map<uint64_t, Reactor*> open ABSL_GUARDED_BY(mu);
+  // Calls handed to the handler and not yet finished.
+  absl::flat_hash_map<uint64_t, ServerCall*> open ABSL_GUARDED_BY(mu);
+  // ServerCalls alive: the server is destroyed only when none is.
+  int64_t live ABSL_GUARDED_BY(mu) = 0;
 };
 
-// One call: checks its token and method, reads its one request, hands it to
-// the loop, and finishes with the reply. Deletes itself when gRPC is done.
-class GrpcListener::Reactor : public grpc::ServerGenericBidiReactor {
+// One call, from gRPC's notice of it to the end of its last operation:
+// checks its token and method, reads its one request, runs the handler and
+// sends the reply. Deletes itself when its last operation completes.
+class GrpcListener::ServerCall : public EventLoop::Completion {
  public:
-  Reactor(grpc::GenericCallbackServerContext* context,
-          std::shared_ptr<Calls> calls);
+  explicit ServerCall(std::shared_ptr<Calls> calls);
+  ~ServerCall();
+  ServerCall(const ServerCall&) = delete;
+  ServerCall& operator=(const ServerCall&) = delete;
 
-  void OnReadDone(bool ok) override;
-  void OnDone() override { delete this; }
-
+  // Asks the server for the next call, with this as its tag.
+  void Request();
+  void OnComplete(bool ok) override;
   // Finishes the call with a handler's error or reply.
   void FinishWith(absl::StatusOr<std::string> result);
+  // Sends `reply` (may be null) and the status; the call then ends.
+  // `from_handler` marks an error status as the handler's own.
+  void Finish(grpc_status_code code, std::string message, bool from_handler,
+              grpc_byte_buffer* reply);
 
  private:
+  enum class Stage { kAccepting, kReading, kFinishing };
+
+  void OnAccepted();
+  void OnRead(bool ok);
   bool TokenOk() const;
 
-  grpc::GenericCallbackServerContext* const context_;
   const std::shared_ptr<Calls> calls_;
-  grpc::ByteBuffer request_;
-  grpc::ByteBuffer reply_;
+  CoreTag tag_{this};
+  Stage stage_ = Stage::kAccepting;
+  grpc_call* call_ = nullptr;
+  grpc_call_details details_;
+  grpc_metadata_array metadata_;
+  grpc_byte_buffer* request_ = nullptr;
+  grpc_byte_buffer* reply_ = nullptr;
+  grpc_metadata handler_mark_;
+  int cancelled_ = 0;
 };
 
-GrpcListener::Reactor::Reactor(grpc::GenericCallbackServerContext* context,
-                               std::shared_ptr<Calls> calls)
-    : context_(context), calls_(std::move(calls)) {
-  if (!TokenOk()) {
-    Finish(grpc::Status(
-        grpc::StatusCode::UNAUTHENTICATED,
-        "wrong or missing cluster token: the caller's token does not match "
-        "this cluster's (pass the cluster's --token)"));
-    return;
-  }
-  const std::string& path = context_->method();
-  if (!absl::StartsWith(path, kMethodPathPrefix) ||
-      path.size() == strlen(kMethodPathPrefix)) {
-    Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        absl::StrCat("malformed call: ", path,
-                                     " is not a method of the transport")));
-    return;
-  }
-  StartRead(&request_);
+GrpcListener::ServerCall::ServerCall(std::shared_ptr<Calls> calls)
+    : calls_(std::move(calls)) {
+  grpc_call_details_init(&details_);
+  grpc_metadata_array_init(&metadata_);
+  absl::MutexLock lock(&calls_->mu);
+  ++calls_->live;
 }
 
-bool GrpcListener::Reactor::TokenOk() const {
+GrpcListener::ServerCall::~ServerCall() {
+  if (call_ != nullptr) grpc_call_unref(call_);
+  grpc_call_details_destroy(&details_);
+  grpc_metadata_array_destroy(&metadata_);
+  if (request_ != nullptr) grpc_byte_buffer_destroy(request_);
+  if (reply_ != nullptr) grpc_byte_buffer_destroy(reply_);
+  absl::MutexLock lock(&calls_->mu);
+  --calls_->live;
+  calls_->CheckAllDone();
+}
+
+void GrpcListener::ServerCall::Request() {
+  grpc_completion_queue* cq = calls_->loop.completion_queue()->cq();
+  const grpc_call_error error = grpc_server_request_call(
+      calls_->server, &call_, &details_, &metadata_, cq, cq, &tag_);
+  if (error != GRPC_CALL_OK) {
+    LOG(ERROR) << "grpc_server_request_call failed: " << error;
+    delete this;
+  }
+}
+
+void GrpcListener::ServerCall::OnComplete(bool ok) {
+  switch (stage_) {
+    case Stage::kAccepting:
+      if (!ok) {  // the server shuts down
+        delete this;
+        return;
+      }
+      calls_->AwaitNextCall(calls_);
+      OnAccepted();
+      return;
+    case Stage::kReading:
+      OnRead(ok);
+      return;
+    case Stage::kFinishing:
+      delete this;
+      return;
+  }
+}
+
+bool GrpcListener::ServerCall::TokenOk() const {
   const std::string& expected = calls_->options.token;
   if (expected.empty()) return true;
-  const auto& metadata = context_->client_metadata();
-  auto it = metadata.find(kTokenMetadataKey);
-  if (it == metadata.end()) return false;
-  return TokensEqual(absl::string_view(it->second.data(), it->second.size()),
-                     expected);
+  for (size_t i = 0; i < metadata_.count; ++i) {
+    if (View(metadata_.metadata[i].key) == kTokenMetadataKey) {
+      return TokensEqual(View(metadata_.metadata[i].value), expected);
+    }
+  }
+  return false;
 }
 
-void GrpcListener::Reactor::OnReadDone(bool ok) {
-  if (!ok) {
-    Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "malformed call: no request message"));
+void GrpcListener::ServerCall::OnAccepted() {
+  if (!TokenOk()) {
+    Finish(GRPC_STATUS_UNAUTHENTICATED,
+           "wrong or missing cluster token: the caller's token does not match "
+           "this cluster's (pass the cluster's --token)",
+           false, nullptr);
     return;
   }
-  // Taken before the call is registered: from then on Shutdown may finish
-  // it from another thread.
-  std::string payload = StringFromByteBuffer(request_);
-  request_.Clear();
-  std::string method = context_->method().substr(strlen(kMethodPathPrefix));
-  uint64_t id;
-  {
-    absl::MutexLock lock(&calls_->mu);
-    if (calls_->closed) {
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          "the server is shutting down"));
-      return;
-    }
-    id = calls_->next_id++;
-    calls_->open.emplace(id, this);
+  const absl::string_view path = View(details_.method);
+  if (!absl::StartsWith(path, kMethodPathPrefix) ||
+      path.size() == strlen(kMethodPathPrefix)) {
+    Finish(GRPC_STATUS_UNIMPLEMENTED,
+           absl::StrCat("malformed call: ", path,
+                        " is not a method of the transport"),
+           false, nullptr);
+    return;
   }
-  calls_->loop.Post([calls = calls_, id, method = std::move(method),
-                     payload = std::move(payload)]() mutable {
-    calls->Deliver(id, std::move(method), std::move(payload), calls);
-  });
+  stage_ = Stage::kReading;
+  grpc_op op{};
+  op.op = GRPC_OP_RECV_MESSAGE;
+  op.data.recv_message.recv_message = &request_;
+  if (grpc_call_start_batch(call_, &op, 1, &tag_, nullptr) != GRPC_CALL_OK) {
+    delete this;
+  }
 }
 
-void GrpcListener::Reactor::FinishWith(absl::StatusOr<std::string> result) {
+void GrpcListener::ServerCall::OnRead(bool ok) {
+  if (!ok || request_ == nullptr) {
+    Finish(GRPC_STATUS_INVALID_ARGUMENT, "malformed call: no request message",
+           false, nullptr);
+    return;
+  }
+  std::string payload = StringFromCoreBuffer(request_);
+  grpc_byte_buffer_destroy(request_);
+  request_ = nullptr;
+  std::string method(View(details_.method).substr(strlen(kMethodPathPrefix)));
+  uint64_t id = 0;
+  {
+    absl::MutexLock lock(&calls_->mu);
+    // Closed, or the loop stopped (this runs in a teardown's wait): no
+    // handler starts.
+    if (!calls_->closed && !calls_->loop.stopped()) {
+      id = calls_->next_id++;
+      calls_->open.emplace(id, this);
+    }
+  }
+  if (id == 0) {
+    Finish(GRPC_STATUS_UNAVAILABLE, "the server is shutting down", false,
+           nullptr);
+    return;
+  }
+  // From here on the reply (or Shutdown) finishes the call, maybe on
+  // another thread: `this` may be gone once the handler has replied.
+  calls_->handler(method, std::move(payload),
+                  [calls = calls_, id](absl::StatusOr<std::string> result) {
+                    calls->Reply(id, std::move(result));
+                  });
+}
+
+void GrpcListener::ServerCall::FinishWith(absl::StatusOr<std::string> result) {
   if (!result.ok()) {
     // Marked, so that the caller tells the handler's errors (passed on as
     // they are) from the transport's own.
-    context_->AddTrailingMetadata(kHandlerStatusMetadataKey, "1");
-    Finish(grpc::Status(static_cast<grpc::StatusCode>(result.status().code()),
-                        std::string(result.status().message())));
+    Finish(static_cast<grpc_status_code>(result.status().code()),
+           std::string(result.status().message()), true, nullptr);
     return;
   }
   if (static_cast<int64_t>(result->size()) > calls_->options.max_message_bytes) {
-    Finish(grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        absl::StrCat("the reply of ", result->size(),
-                     " bytes exceeds the transport's max message size of ",
-                     calls_->options.max_message_bytes, " bytes")));
+    Finish(GRPC_STATUS_RESOURCE_EXHAUSTED,
+           absl::StrCat("the reply of ", result->size(),
+                        " bytes exceeds the transport's max message size of ",
+                        calls_->options.max_message_bytes, " bytes"),
+           false, nullptr);
     return;
   }
-  reply_ = ByteBufferOwning(*std::move(result));
-  StartWriteAndFinish(&reply_, grpc::WriteOptions(), grpc::Status::OK);
+  Finish(GRPC_STATUS_OK, "", false, CoreBufferOwning(*std::move(result)));
+}
+
+void GrpcListener::ServerCall::Finish(grpc_status_code code,
+                                      std::string message, bool from_handler,
+                                      grpc_byte_buffer* reply) {
+  reply_ = reply;
+  handler_mark_.key = grpc_slice_from_static_string(kHandlerStatusMetadataKey);
+  handler_mark_.value = grpc_slice_from_static_string("1");
+  grpc_slice details = grpc_slice_from_copied_buffer(message.data(),
+                                                     message.size());
+  grpc_op ops[4] = {};
+  size_t n = 0;
+  ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+  if (reply_ != nullptr) {
+    ops[n].op = GRPC_OP_SEND_MESSAGE;
+    ops[n++].data.send_message.send_message = reply_;
+  }
+  ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+  ops[n].data.send_status_from_server.status = code;
+  ops[n].data.send_status_from_server.status_details = &details;
+  ops[n].data.send_status_from_server.trailing_metadata_count =
+      from_handler ? 1 : 0;
+  ops[n++].data.send_status_from_server.trailing_metadata = &handler_mark_;
+  ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+  ops[n++].data.recv_close_on_server.cancelled = &cancelled_;
+  stage_ = Stage::kFinishing;
+  const grpc_call_error error =
+      grpc_call_start_batch(call_, ops, n, &tag_, nullptr);
+  grpc_slice_unref(details);
+  if (error != GRPC_CALL_OK) {
+    LOG(ERROR) << "cannot finish a call: grpc_call_start_batch says " << error;
+    delete this;
+  }
+}
+
+void GrpcListener::Calls::AwaitNextCall(const std::shared_ptr<Calls>& self) {
+  (new ServerCall(self))->Request();
 }
 
 void GrpcListener::Calls::Reply(uint64_t id,
                                 absl::StatusOr<std::string> result) {
-  Reactor* reactor;
+  ServerCall* call;
   {
     absl::MutexLock lock(&mu);
     auto it = open.find(id);
     if (it == open.end()) return;  // replied already, or shut down
-    reactor = it->second;
+    call = it->second;
     open.erase(it);
   }
-  reactor->FinishWith(std::move(result));
+  call->FinishWith(std::move(result));
 }
 
-void GrpcListener::Calls::Deliver(uint64_t id, std::string method,
-                                  std::string payload,
-                                  const std::shared_ptr<Calls>& self) {
-  {
-    absl::MutexLock lock(&mu);
-    // Closed: Shutdown finished the call already.
-    if (closed) return;
+void GrpcListener::Calls::CheckAllDone() {
+  if (server_shut_down && live == 0 && !all_done.HasBeenNotified()) {
+    all_done.Notify();
   }
-  handler(method, std::move(payload),
-          [self, id](absl::StatusOr<std::string> result) {
-            self->Reply(id, std::move(result));
-          });
 }
-
-// The generic service: every call gets a Reactor.
-class GrpcListener::Service : public grpc::CallbackGenericService {
- public:
-  explicit Service(std::shared_ptr<Calls> calls) : calls_(std::move(calls)) {}
-
-  grpc::ServerGenericBidiReactor* CreateReactor(
-      grpc::GenericCallbackServerContext* context) override {
-    return new Reactor(context, calls_);
-  }
-
- private:
-  const std::shared_ptr<Calls> calls_;
-};
 
 absl::StatusOr<std::unique_ptr<GrpcListener>> GrpcListener::Start(
     const Address& address, RequestHandler handler, EventLoop& loop,
     const Options& options) {
   std::unique_ptr<GrpcListener> listener(new GrpcListener());
   listener->calls_ = std::make_shared<Calls>(std::move(handler), loop, options);
-  listener->service_ = std::make_unique<Service>(listener->calls_);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
-  builder.RegisterCallbackGenericService(listener->service_.get());
-  builder.SetMaxReceiveMessageSize(GrpcMessageLimit(options.max_message_bytes));
-  builder.SetMaxSendMessageSize(GrpcMessageLimit(options.max_message_bytes));
+  Calls& calls = *listener->calls_;
+  const int limit = GrpcMessageLimit(options.max_message_bytes);
+  auto integer_arg = [](const char* key, int value) {
+    grpc_arg arg{};
+    arg.type = GRPC_ARG_INTEGER;
+    arg.key = const_cast<char*>(key);
+    arg.value.integer = value;
+    return arg;
+  };
   // gRPC sets SO_REUSEPORT by default on Linux: a second server on a busy
   // port would start and share its connections. Binding must fail instead.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  listener->server_ = builder.BuildAndStart();
-  if (listener->server_ == nullptr || port == 0) {
+  grpc_arg args[] = {
+      integer_arg(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, limit),
+      integer_arg(GRPC_ARG_MAX_SEND_MESSAGE_LENGTH, limit),
+      integer_arg(GRPC_ARG_ALLOW_REUSEPORT, 0)};
+  const grpc_channel_args channel_args{3, args};
+  calls.server = grpc_server_create(&channel_args, nullptr);
+  grpc_server_register_completion_queue(
+      calls.server, loop.completion_queue()->cq(), nullptr);
+  grpc_server_credentials* credentials =
+      grpc_insecure_server_credentials_create();
+  const int port =
+      grpc_server_add_http2_port(calls.server, address.c_str(), credentials);
+  grpc_server_credentials_release(credentials);
+  if (port == 0) {
+    grpc_server_destroy(calls.server);
     listener->shut_down_ = true;
     return absl::AlreadyExistsError(absl::StrCat(
         "cannot listen on ", address,
         ": the port is in use, or the host is not an address of this machine"));
   }
+  grpc_server_start(calls.server);
+  calls.AwaitNextCall(listener->calls_);
   const size_t colon = address.rfind(':');
   listener->bound_address_ = absl::StrCat(
       address.substr(0, colon == std::string::npos ? 0 : colon), ":", port);
@@ -251,19 +427,24 @@ void GrpcListener::Shutdown() {
   };
   // Closing on the loop orders it after any handler already running there.
   if (!calls_->loop.RunAndWait(close)) close();
-  std::vector<Reactor*> unanswered;
+  std::vector<ServerCall*> unanswered;
   {
     absl::MutexLock lock(&calls_->mu);
-    for (auto& [id, reactor] : calls_->open) unanswered.push_back(reactor);
+    for (auto& [id, call] : calls_->open) unanswered.push_back(call);
     calls_->open.clear();
   }
-  for (Reactor* reactor : unanswered) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                 "the server closed before replying"));
+  for (ServerCall* call : unanswered) {
+    call->Finish(GRPC_STATUS_UNAVAILABLE, "the server closed before replying",
+                 false, nullptr);
   }
-  // Every call is finished, so this returns as soon as gRPC is done.
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  server_->Wait();
+  grpc_server_shutdown_and_notify(calls_->server,
+                                  calls_->loop.completion_queue()->cq(),
+                                  &calls_->shutdown_tag);
+  grpc_server_cancel_all_calls(calls_->server);
+  // The loop (or, once it has stopped, this thread) runs the calls' last
+  // completions; then gRPC will never touch the server again.
+  calls_->loop.AwaitCompletion(calls_->all_done);
+  grpc_server_destroy(calls_->server);
 }
 
 }  // namespace miniray

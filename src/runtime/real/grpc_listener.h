@@ -1,15 +1,15 @@
 // GrpcListener: one gRPC server, the receiving half of GrpcTransport.
 //
-// GrpcTransport makes one listener per address it listens on. The listener
-// serves gRPC's generic (untyped) service: a component method M is the gRPC
-// method "/miniray/M", and its request and reply are the payload bytes as
-// they are, with no envelope to serialize or parse (a 5 MiB chunk is copied
-// once out of gRPC's buffers, and a reply is handed to gRPC without a copy).
-// The listener checks each call's cluster token and method on gRPC's
-// thread, reads the request, then posts it to the event loop, where the
-// component's handler runs. The handler's reply callback may run on any
-// thread; the first call counts (later ones are ignored), and finishes the
-// gRPC call:
+// GrpcTransport makes one listener per address it listens on. A component
+// method M is the gRPC method "/miniray/M", and its request and reply are
+// the payload bytes as they are, with no envelope to serialize or parse (a
+// 5 MiB chunk is copied once out of gRPC's buffers, and a reply is handed
+// to gRPC without a copy). The server is gRPC's core server on the event
+// loop's own completion queue: the loop's thread accepts each call, checks
+// its cluster token and method, reads the request and runs the component's
+// handler, with no other thread in between (see event_loop.h). The
+// handler's reply callback may run on any thread; the first call counts
+// (later ones are ignored), and finishes the gRPC call:
 //
 //   auto listener = GrpcListener::Start("0.0.0.0:0", handler, loop,
 //                                       {.token = "s3cret"});
@@ -31,8 +31,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "grpcpp/generic/async_generic_service.h"
-#include "grpcpp/server.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "src/runtime/real/event_loop.h"
 #include "src/runtime/transport.h"
@@ -93,15 +91,13 @@ class GrpcListener {
   const Address& bound_address() const { return bound_address_; }
 
  private:
-  class Service;
-  class Reactor;
+  class ServerCall;
+  class ShutdownDone;
   struct Calls;
 
   GrpcListener() = default;
 
   std::shared_ptr<Calls> calls_;
-  std::unique_ptr<Service> service_;
-  std::unique_ptr<grpc::Server> server_;
   Address bound_address_;
   bool shut_down_ = false;
 };

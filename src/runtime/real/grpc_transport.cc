@@ -4,10 +4,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/support/async_unary_call.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 
@@ -27,27 +29,31 @@ struct GrpcTransport::Channel {
   std::unique_ptr<grpc::GenericStub> stub;
 };
 
-// One call in flight. Lives until gRPC's callback for it has returned.
-struct GrpcTransport::OutgoingCall {
+// One call in flight, and its tag on the loop's completion queue. Deletes
+// itself when the call completes.
+struct GrpcTransport::OutgoingCall : EventLoop::Completion {
+  void OnComplete(bool ok) override;
+
+  std::shared_ptr<Calls> calls;
   uint64_t id = 0;
   grpc::ClientContext context;
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> reader;
   std::string method;
   grpc::ByteBuffer request;
   grpc::ByteBuffer reply;
+  grpc::Status status;
   ReplyCallback on_reply;
   Address from;
   Address to;
   uint64_t from_closes = 0;  // Close(from) count when the call was made
 };
 
-// The calls in flight and what their callbacks need. Shared with gRPC's
-// callbacks and the closures they post, which may outlive the transport.
+// The calls in flight and what their completions need. Shared with the
+// calls, which may complete after the transport is gone (then on the
+// stopped loop's teardown, only to release what they hold).
 struct GrpcTransport::Calls {
   explicit Calls(EventLoop& l) : loop(l) {}
 
-  // Runs on a gRPC thread when call `id` completes.
-  void Finish(uint64_t id, const grpc::Status& status,
-              const std::shared_ptr<Calls>& self);
   uint64_t CloseCount(const Address& address)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     auto it = closes.find(address);
@@ -58,11 +64,10 @@ struct GrpcTransport::Calls {
   absl::Mutex mu;
   bool shutting_down ABSL_GUARDED_BY(mu) = false;
   uint64_t next_id ABSL_GUARDED_BY(mu) = 1;
-  absl::flat_hash_map<uint64_t, std::shared_ptr<OutgoingCall>> pending
-      ABSL_GUARDED_BY(mu);
-  // Calls started and whose callback has not yet returned; the destructor
-  // waits for zero.
-  int64_t in_flight ABSL_GUARDED_BY(mu) = 0;
+  // Calls started and not yet completed (the destructor cancels them).
+  absl::flat_hash_map<uint64_t, OutgoingCall*> pending ABSL_GUARDED_BY(mu);
+  // Notified once shutting down with no call pending.
+  absl::Notification drained;
   // How often each address was closed: a reply to a call made before its
   // `from` closed is dropped, as the component that made it may be gone.
   absl::flat_hash_map<Address, uint64_t> closes ABSL_GUARDED_BY(mu);
@@ -87,32 +92,21 @@ absl::StatusOr<std::string> ToResult(grpc::ClientContext& context,
 
 }  // namespace
 
-void GrpcTransport::Calls::Finish(uint64_t id, const grpc::Status& status,
-                                  const std::shared_ptr<Calls>& self) {
-  std::shared_ptr<OutgoingCall> call;
+void GrpcTransport::OutgoingCall::OnComplete(bool /*ok*/) {
+  // A unary call's Finish always completes with ok; `status` says how.
+  bool deliver = false;
   {
-    absl::MutexLock lock(&mu);
-    auto it = pending.find(id);
-    CHECK(it != pending.end()) << "a gRPC call completed twice";
-    call = std::move(it->second);
-    pending.erase(it);
+    absl::MutexLock lock(&calls->mu);
+    calls->pending.erase(id);
+    deliver = on_reply && !calls->loop.stopped() &&
+              calls->CloseCount(from) == from_closes;
+    if (calls->shutting_down && calls->pending.empty() &&
+        !calls->drained.HasBeenNotified()) {
+      calls->drained.Notify();
+    }
   }
-  if (call->on_reply) {
-    absl::StatusOr<std::string> result = ToResult(
-        call->context, status, call->reply, call->method, call->to);
-    loop.Post([self, from = std::move(call->from), closes = call->from_closes,
-               on_reply = std::move(call->on_reply),
-               result = std::move(result)]() mutable {
-      {
-        absl::MutexLock lock(&self->mu);
-        if (self->CloseCount(from) != closes) return;
-      }
-      on_reply(std::move(result));
-    });
-  }
-  call.reset();
-  absl::MutexLock lock(&mu);
-  --in_flight;  // the last touch: the transport may be gone after this
+  if (deliver) on_reply(ToResult(context, status, reply, method, to));
+  delete this;
 }
 
 GrpcTransport::GrpcTransport(EventLoop& loop, Options options)
@@ -135,17 +129,15 @@ GrpcTransport::~GrpcTransport() {
   }
   // Servers first: loopback calls to them then fail fast with Unavailable.
   for (auto& listener : listeners) listener->Shutdown();
-  std::vector<std::shared_ptr<OutgoingCall>> outstanding;
   {
     absl::MutexLock lock(&calls_->mu);
     calls_->shutting_down = true;
-    for (auto& [id, call] : calls_->pending) outstanding.push_back(call);
+    // Under the lock, so that no call completes (and is deleted) meanwhile.
+    for (auto& [id, call] : calls_->pending) call->context.TryCancel();
+    if (calls_->pending.empty()) calls_->drained.Notify();
   }
-  for (auto& call : outstanding) call->context.TryCancel();
-  outstanding.clear();
-  absl::MutexLock lock(&calls_->mu);
-  calls_->mu.Await(absl::Condition(
-      +[](int64_t* in_flight) { return *in_flight == 0; }, &calls_->in_flight));
+  // Cancelled calls complete on the loop, or here once it has stopped.
+  loop_.AwaitCompletion(calls_->drained);
 }
 
 absl::Status GrpcTransport::Listen(const Address& address,
@@ -243,7 +235,8 @@ void GrpcTransport::Call(const Address& from, const Address& to,
                 options_.max_message_bytes, " bytes")));
     return;
   }
-  auto call = std::make_shared<OutgoingCall>();
+  auto* call = new OutgoingCall();
+  call->calls = calls_;
   call->method = std::string(method);
   // The payload goes to gRPC as it is, moved into the slice it sends.
   call->request = ByteBufferOwning(std::move(request));
@@ -260,22 +253,24 @@ void GrpcTransport::Call(const Address& from, const Address& to,
   Channel* channel = ChannelFor(to);
   {
     absl::MutexLock lock(&calls_->mu);
-    if (calls_->shutting_down) {
+    if (calls_->shutting_down || channel == nullptr) {
       FailNow(std::move(call->on_reply),
               absl::CancelledError("the transport is shutting down"));
+      delete call;
       return;
     }
     call->id = calls_->next_id++;
     call->from_closes = calls_->CloseCount(from);
     calls_->pending.emplace(call->id, call);
-    ++calls_->in_flight;
+    // Started under the lock: the destructor, which cancels what is
+    // pending, then sees a call that gRPC knows.
+    call->reader = channel->stub->PrepareUnaryCall(
+        &call->context, absl::StrCat(kMethodPathPrefix, method),
+        call->request, loop_.completion_queue());
+    call->reader->StartCall();
+    call->reader->Finish(&call->reply, &call->status,
+                         static_cast<EventLoop::Completion*>(call));
   }
-  channel->stub->UnaryCall(
-      &call->context, absl::StrCat(kMethodPathPrefix, method),
-      grpc::StubOptions(), &call->request, &call->reply,
-      [calls = calls_, id = call->id](grpc::Status status) {
-        calls->Finish(id, status, calls);
-      });
 }
 
 }  // namespace miniray

@@ -4,8 +4,9 @@
 // is the gRPC method "/miniray/M" and the payload travels as it is, handed
 // to gRPC without a copy (no envelope message to serialize around it).
 // Listening starts a gRPC server per address (GrpcListener); calling uses
-// one cached channel per destination and gRPC's callback API, so no thread
-// blocks on a call:
+// one cached channel per destination and gRPC's asynchronous API on the
+// event loop's completion queue, so no thread blocks on a call and no gRPC
+// thread stands between the socket and the loop (event_loop.h):
 //
 //   EventLoop loop("raylet");
 //   GrpcTransport transport(loop, {.token = "s3cret"});
@@ -16,7 +17,8 @@
 //                  [](absl::StatusOr<std::string> reply) { ... });
 //
 // Threads: request handlers and reply callbacks run on `loop`, never
-// concurrently with its other callbacks. The `reply` a handler gets may be
+// concurrently with its other callbacks (a reply callback runs as the
+// completion of its call, without a Post). The `reply` a handler gets may be
 // called from any thread, later; only its first call counts. Every method
 // may be called from any thread. The loop must outlive the transport.
 //
@@ -40,9 +42,10 @@
 // that never listened.
 //
 // Destruction: servers stop (unanswered requests fail with Unavailable),
-// outstanding calls are cancelled and their callbacks posted to the loop
-// with Cancelled (or dropped, if their `from` was closed), and the
-// destructor returns only when gRPC will never touch the transport again.
+// outstanding calls are cancelled and their callbacks run on the loop with
+// Cancelled (or are dropped, if their `from` was closed or the loop has
+// stopped), and the destructor returns only when every call has completed.
+// Destroy it off the loop's thread, before the loop.
 #ifndef MINIRAY_RUNTIME_REAL_GRPC_TRANSPORT_H_
 #define MINIRAY_RUNTIME_REAL_GRPC_TRANSPORT_H_
 
