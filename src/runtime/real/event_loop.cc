@@ -182,6 +182,9 @@ void EventLoop::AwaitCompletion(absl::Notification& done) {
       done.WaitForNotificationWithTimeout(absl::Milliseconds(50));
     }
   }
+  // Takes the notification's lock once: the notifier has returned from
+  // Notify, so the caller may destroy `done` (and what holds it).
+  done.WaitForNotification();
 }
 
 void EventLoop::Join() {

@@ -1,7 +1,6 @@
 #include "src/runtime/real/grpc_listener.h"
 
 #include <algorithm>
-#include <climits>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -11,92 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "glog/logging.h"
-#include "grpc/byte_buffer_reader.h"
 #include "grpc/grpc.h"
 #include "grpc/grpc_security.h"
-#include "grpcpp/impl/codegen/completion_queue_tag.h"
-#include "src/common/constant_time.h"
 
 namespace miniray {
-
-bool TokensEqual(absl::string_view given, absl::string_view expected) {
-  return ConstantTimeEquals(given, expected);
-}
-
-int GrpcMessageLimit(int64_t max_payload_bytes) {
-  return static_cast<int>(
-      std::min<int64_t>(max_payload_bytes + kEnvelopeSlackBytes, INT_MAX));
-}
-
-grpc::ByteBuffer ByteBufferOwning(std::string bytes) {
-  auto* owned = new std::string(std::move(bytes));
-  grpc::Slice slice(
-      owned->data(), owned->size(),
-      [](void* string) { delete static_cast<std::string*>(string); }, owned);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-std::string StringFromByteBuffer(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (!buffer.Dump(&slices).ok()) return bytes;
-  bytes.reserve(buffer.Length());
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return bytes;
-}
-
-namespace {
-
-// A core operation's tag on the loop's queue: the C++ queue hands the loop
-// `owner`, the Completion to run.
-class CoreTag : public grpc::internal::CompletionQueueTag {
- public:
-  explicit CoreTag(EventLoop::Completion* owner) : owner_(owner) {}
-  bool FinalizeResult(void** tag, bool* /*status*/) override {
-    *tag = owner_;
-    return true;
-  }
-
- private:
-  EventLoop::Completion* const owner_;
-};
-
-absl::string_view View(const grpc_slice& slice) {
-  return absl::string_view(
-      reinterpret_cast<const char*>(GRPC_SLICE_START_PTR(slice)),
-      GRPC_SLICE_LENGTH(slice));
-}
-
-// The bytes of a core byte buffer, copied once into one string.
-std::string StringFromCoreBuffer(grpc_byte_buffer* buffer) {
-  std::string bytes;
-  grpc_byte_buffer_reader reader;
-  if (!grpc_byte_buffer_reader_init(&reader, buffer)) return bytes;
-  bytes.reserve(grpc_byte_buffer_length(buffer));
-  grpc_slice slice;
-  while (grpc_byte_buffer_reader_next(&reader, &slice)) {
-    absl::string_view piece = View(slice);
-    bytes.append(piece.data(), piece.size());
-    grpc_slice_unref(slice);
-  }
-  grpc_byte_buffer_reader_destroy(&reader);
-  return bytes;
-}
-
-// A core byte buffer of one slice that owns `bytes` (moved, not copied).
-grpc_byte_buffer* CoreBufferOwning(std::string bytes) {
-  auto* owned = new std::string(std::move(bytes));
-  grpc_slice slice = grpc_slice_new_with_user_data(
-      owned->data(), owned->size(),
-      [](void* string) { delete static_cast<std::string*>(string); }, owned);
-  grpc_byte_buffer* buffer = grpc_raw_byte_buffer_create(&slice, 1);
-  grpc_slice_unref(slice);  // the buffer holds its own reference
-  return buffer;
-}
-
-}  // namespace
 
 // The state a listener shares with its calls, which may outlive it by a few
 // completions.
@@ -106,18 +23,33 @@ struct GrpcListener::Calls {
 
   // Asks gRPC for the next incoming call; a new ServerCall waits for it.
   void AwaitNextCall(const std::shared_ptr<Calls>& self);
-  // Finishes call `id` with `result`, unless it finished already.
-  void Reply(uint64_t id, absl::StatusOr<std::string> result);
-  // Notifies all_done once the server has shut down and no call is left.
-  void CheckAllDone() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Runs the handler for open call `id` (twice if `duplicate`: the second
+  // run's reply goes nowhere), unless the listener has closed.
+  void Deliver(uint64_t id, const std::string& method, std::string payload,
+               bool duplicate, const std::shared_ptr<Calls>& self);
+  // Finishes call `id` with `result`, unless it finished already; applies
+  // the reply's message fault.
+  void Reply(uint64_t id, absl::StatusOr<std::string> result,
+             const std::shared_ptr<Calls>& self);
+  // Finishes call `id` with `result` now (a delayed reply's end).
+  void FinishOpen(uint64_t id, absl::StatusOr<std::string> result);
+  // Whether the server has shut down and no call is left: then the caller
+  // notifies all_done, after releasing mu (the waiter may destroy this).
+  bool AllDone() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return server_shut_down && live == 0;
+  }
 
   // The completion of grpc_server_shutdown_and_notify.
   struct ShutdownSeen : EventLoop::Completion {
     explicit ShutdownSeen(Calls& c) : calls(c) {}
     void OnComplete(bool /*ok*/) override {
-      absl::MutexLock lock(&calls.mu);
-      calls.server_shut_down = true;
-      calls.CheckAllDone();
+      bool done;
+      {
+        absl::MutexLock lock(&calls.mu);
+        calls.server_shut_down = true;
+        done = calls.AllDone();
+      }
+      if (done) calls.all_done.Notify();  // the last touch of `calls`
     }
     Calls& calls;
   };
@@ -166,6 +98,8 @@ class GrpcListener::ServerCall : public EventLoop::Completion {
   void OnAccepted();
   void OnRead(bool ok);
   bool TokenOk() const;
+  // The value of metadata `key`, or "".
+  absl::string_view Metadata(absl::string_view key) const;
 
   const std::shared_ptr<Calls> calls_;
   CoreTag tag_{this};
@@ -177,6 +111,12 @@ class GrpcListener::ServerCall : public EventLoop::Completion {
   grpc_byte_buffer* reply_ = nullptr;
   grpc_metadata handler_mark_;
   int cancelled_ = 0;
+
+ public:
+  // Guarded by calls_->mu once the call is open: the reply's message
+  // fault, and whether the first reply came (it may wait out a delay).
+  MessageFate reply_fate;
+  bool replied = false;
 };
 
 GrpcListener::ServerCall::ServerCall(std::shared_ptr<Calls> calls)
@@ -193,9 +133,13 @@ GrpcListener::ServerCall::~ServerCall() {
   grpc_metadata_array_destroy(&metadata_);
   if (request_ != nullptr) grpc_byte_buffer_destroy(request_);
   if (reply_ != nullptr) grpc_byte_buffer_destroy(reply_);
-  absl::MutexLock lock(&calls_->mu);
-  --calls_->live;
-  calls_->CheckAllDone();
+  bool done;
+  {
+    absl::MutexLock lock(&calls_->mu);
+    --calls_->live;
+    done = calls_->AllDone();
+  }
+  if (done) calls_->all_done.Notify();
 }
 
 void GrpcListener::ServerCall::Request() {
@@ -227,15 +171,21 @@ void GrpcListener::ServerCall::OnComplete(bool ok) {
   }
 }
 
+absl::string_view GrpcListener::ServerCall::Metadata(
+    absl::string_view key) const {
+  for (size_t i = 0; i < metadata_.count; ++i) {
+    if (View(metadata_.metadata[i].key) == key) {
+      return View(metadata_.metadata[i].value);
+    }
+  }
+  return "";
+}
+
 bool GrpcListener::ServerCall::TokenOk() const {
   const std::string& expected = calls_->options.token;
   if (expected.empty()) return true;
-  for (size_t i = 0; i < metadata_.count; ++i) {
-    if (View(metadata_.metadata[i].key) == kTokenMetadataKey) {
-      return TokensEqual(View(metadata_.metadata[i].value), expected);
-    }
-  }
-  return false;
+  const absl::string_view given = Metadata(kTokenMetadataKey);
+  return !given.empty() && TokensEqual(given, expected);
 }
 
 void GrpcListener::ServerCall::OnAccepted() {
@@ -274,6 +224,21 @@ void GrpcListener::ServerCall::OnRead(bool ok) {
   grpc_byte_buffer_destroy(request_);
   request_ = nullptr;
   std::string method(View(details_.method).substr(strlen(kMethodPathPrefix)));
+  MessageFate request_fate;
+  MessageFate reply_fate;
+  if (const GrpcListener::Options& o = calls_->options; o.message_faults) {
+    const std::string caller(Metadata(kNodeMetadataKey));
+    request_fate = o.message_faults(caller, o.node_name);
+    reply_fate = o.message_faults(o.node_name, caller);
+  }
+  if (request_fate.drop) {
+    Finish(GRPC_STATUS_UNAVAILABLE,
+           absl::StrCat("the request was lost (a message fault of ",
+                        Metadata(kNodeMetadataKey), " -> ",
+                        calls_->options.node_name, ")"),
+           false, nullptr);
+    return;
+  }
   uint64_t id = 0;
   {
     absl::MutexLock lock(&calls_->mu);
@@ -282,6 +247,7 @@ void GrpcListener::ServerCall::OnRead(bool ok) {
     if (!calls_->closed && !calls_->loop.stopped()) {
       id = calls_->next_id++;
       calls_->open.emplace(id, this);
+      this->reply_fate = reply_fate;
     }
   }
   if (id == 0) {
@@ -291,10 +257,16 @@ void GrpcListener::ServerCall::OnRead(bool ok) {
   }
   // From here on the reply (or Shutdown) finishes the call, maybe on
   // another thread: `this` may be gone once the handler has replied.
-  calls_->handler(method, std::move(payload),
-                  [calls = calls_, id](absl::StatusOr<std::string> result) {
-                    calls->Reply(id, std::move(result));
-                  });
+  auto deliver = [calls = calls_, id, method = std::move(method),
+                  payload = std::move(payload),
+                  duplicate = request_fate.duplicate]() mutable {
+    calls->Deliver(id, method, std::move(payload), duplicate, calls);
+  };
+  if (request_fate.delay > absl::ZeroDuration()) {
+    calls_->loop.RunAfter(request_fate.delay, std::move(deliver));
+  } else {
+    deliver();
+  }
 }
 
 void GrpcListener::ServerCall::FinishWith(absl::StatusOr<std::string> result) {
@@ -353,23 +325,56 @@ void GrpcListener::Calls::AwaitNextCall(const std::shared_ptr<Calls>& self) {
   (new ServerCall(self))->Request();
 }
 
+void GrpcListener::Calls::Deliver(uint64_t id, const std::string& method,
+                                  std::string payload, bool duplicate,
+                                  const std::shared_ptr<Calls>& self) {
+  {
+    absl::MutexLock lock(&mu);
+    if (closed) return;  // Shutdown finished the call already
+  }
+  if (duplicate) handler(method, payload, [](absl::StatusOr<std::string>) {});
+  handler(method, std::move(payload),
+          [self, id](absl::StatusOr<std::string> result) {
+            self->Reply(id, std::move(result), self);
+          });
+}
+
 void GrpcListener::Calls::Reply(uint64_t id,
-                                absl::StatusOr<std::string> result) {
+                                absl::StatusOr<std::string> result,
+                                const std::shared_ptr<Calls>& self) {
+  MessageFate fate;
+  {
+    absl::MutexLock lock(&mu);
+    auto it = open.find(id);
+    if (it == open.end() || it->second->replied) return;  // not the first
+    it->second->replied = true;
+    fate = it->second->reply_fate;
+  }
+  if (fate.drop) {
+    result = absl::UnavailableError(absl::StrCat(
+        "the reply was lost (a message fault of ", options.node_name, ")"));
+  }
+  if (fate.delay > absl::ZeroDuration()) {
+    // Still open meanwhile, so that Shutdown can finish it.
+    loop.RunAfter(fate.delay, [self, id, result = std::move(result)]() mutable {
+      self->FinishOpen(id, std::move(result));
+    });
+    return;
+  }
+  FinishOpen(id, std::move(result));
+}
+
+void GrpcListener::Calls::FinishOpen(uint64_t id,
+                                     absl::StatusOr<std::string> result) {
   ServerCall* call;
   {
     absl::MutexLock lock(&mu);
     auto it = open.find(id);
-    if (it == open.end()) return;  // replied already, or shut down
+    if (it == open.end()) return;  // shut down meanwhile
     call = it->second;
     open.erase(it);
   }
   call->FinishWith(std::move(result));
-}
-
-void GrpcListener::Calls::CheckAllDone() {
-  if (server_shut_down && live == 0 && !all_done.HasBeenNotified()) {
-    all_done.Notify();
-  }
 }
 
 absl::StatusOr<std::unique_ptr<GrpcListener>> GrpcListener::Start(

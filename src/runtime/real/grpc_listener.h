@@ -21,18 +21,28 @@
 // Shutdown guarantees, once it returns: no handler starts any more (it is
 // sequenced on the loop), every call not yet replied to has finished with
 // Unavailable, later replies are ignored, and the port is released.
+// Message faults (`miniray local` applies a scenario's this way): each call
+// carries its caller's node name; a listener given a `message_faults`
+// function asks it for the fate of each request (caller -> this node) and
+// of each reply (this node -> caller), and drops, duplicates or delays them
+// as the simulator's network does: a dropped request fails with Unavailable
+// without running the handler; a dropped reply fails with Unavailable after
+// it ran; a duplicated request runs the handler twice and answers once.
 // Thread-safe. Internal to the real runtime: components use GrpcTransport.
 #ifndef MINIRAY_RUNTIME_REAL_GRPC_LISTENER_H_
 #define MINIRAY_RUNTIME_REAL_GRPC_LISTENER_H_
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "src/runtime/real/event_loop.h"
+#include "src/runtime/real/grpc_buffers.h"
 #include "src/runtime/transport.h"
 
 namespace miniray {
@@ -44,23 +54,18 @@ inline constexpr char kTokenMetadataKey[] = "miniray-token";
 inline constexpr char kHandlerStatusMetadataKey[] = "miniray-handler-status";
 // The gRPC method of component method M is kMethodPathPrefix + M.
 inline constexpr char kMethodPathPrefix[] = "/miniray/";
-// Room above the payload limit in gRPC's own limit (which counts the
-// message only, but keep a margin), so that gRPC's limit never cuts a
-// payload our own checks let pass.
-inline constexpr int64_t kEnvelopeSlackBytes = 64 * 1024;
+// The metadata key that carries the caller's node name (message faults).
+inline constexpr char kNodeMetadataKey[] = "miniray-node";
 
-// A ByteBuffer of one slice that owns `bytes` (moved, not copied): gRPC
-// frees it when it has sent it.
-grpc::ByteBuffer ByteBufferOwning(std::string bytes);
-// The bytes of `buffer`, copied once into one string.
-std::string StringFromByteBuffer(const grpc::ByteBuffer& buffer);
-
-// Whether `given` equals `expected`, in time that depends only on their
-// lengths, so that timing a guess reveals nothing about the token.
-bool TokensEqual(absl::string_view given, absl::string_view expected);
-
-// The gRPC message size limit for a payload limit (gRPC takes an int).
-int GrpcMessageLimit(int64_t max_payload_bytes);
+// What a message fault does to one message.
+struct MessageFate {
+  bool drop = false;
+  bool duplicate = false;       // requests only
+  absl::Duration delay;         // zero: none
+};
+// Decides a message's fate from its sender's and receiver's node names.
+using MessageFaultFn =
+    std::function<MessageFate(absl::string_view from, absl::string_view to)>;
 
 class GrpcListener {
  public:
@@ -69,6 +74,10 @@ class GrpcListener {
     std::string token;
     // Larger requests are refused by gRPC, larger replies by the listener.
     int64_t max_message_bytes = 256 << 20;
+    // This process's node name, and the faults of its messages (none when
+    // empty); see the header comment.
+    std::string node_name;
+    MessageFaultFn message_faults;
   };
 
   // Binds `address` ("host:port"; port 0 picks a free port) and starts

@@ -157,7 +157,9 @@ absl::StatusOr<Address> GrpcTransport::ListenAndGetAddress(
   absl::StatusOr<std::unique_ptr<GrpcListener>> listener =
       GrpcListener::Start(address, std::move(handler), loop_,
                           {.token = options_.token,
-                           .max_message_bytes = options_.max_message_bytes});
+                           .max_message_bytes = options_.max_message_bytes,
+                           .node_name = options_.node_name,
+                           .message_faults = options_.message_faults});
   if (!listener.ok()) return listener.status();
   Address bound = (*listener)->bound_address();
   absl::MutexLock lock(&mu_);
@@ -245,6 +247,9 @@ void GrpcTransport::Call(const Address& from, const Address& to,
   call->to = to;
   if (!options_.token.empty()) {
     call->context.AddMetadata(kTokenMetadataKey, options_.token);
+  }
+  if (!options_.node_name.empty()) {
+    call->context.AddMetadata(kNodeMetadataKey, options_.node_name);
   }
   if (options.timeout != absl::InfiniteDuration()) {
     call->context.set_deadline(

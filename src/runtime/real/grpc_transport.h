@@ -74,6 +74,12 @@ class GrpcTransport : public Transport {
     bool insecure_no_token = false;
     // The largest payload sent or accepted, request or reply.
     int64_t max_message_bytes = 256 << 20;
+    // This process's node name, sent with every call ("miniray-node"
+    // metadata) so that a receiver can apply a link's message faults.
+    std::string node_name;
+    // The fate of each message this transport's servers receive or answer
+    // (GrpcListener); empty: no message faults.
+    MessageFaultFn message_faults;
   };
 
   // CHECK-fails on an empty token without insecure_no_token (main turns

@@ -1,0 +1,98 @@
+// Proves that a GrpcListener given a message-fault function applies a
+// link's faults as the simulator's network does: a lost request fails with
+// Unavailable and never reaches the handler, a lost reply fails after the
+// handler ran, a duplicated request runs the handler twice and is answered
+// once, delays hold messages back, and calls of other links pass untouched.
+// The caller's node name travels with each call.
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "src/runtime/real/grpc_transport.h"
+#include "src/runtime/real/transport_test_util.h"
+
+namespace miniray {
+namespace {
+
+// A client node "a" (and an unfaulted "c") calling a server node "b" whose
+// link a -> b or b -> a has `fate`.
+class MessageFaultsTest : public ::testing::Test {
+ protected:
+  void StartServer(MessageFate request_fate, MessageFate reply_fate) {
+    GrpcTransport::Options options = NoToken();
+    options.node_name = "b";
+    options.message_faults = [=](absl::string_view from, absl::string_view to) {
+      if (from == "a" && to == "b") return request_fate;
+      if (from == "b" && to == "a") return reply_fate;
+      return MessageFate{};
+    };
+    server_ = std::make_unique<GrpcTransport>(server_loop_, options);
+    address_ = *server_->ListenAndGetAddress(
+        "127.0.0.1:0",
+        [this](absl::string_view, std::string request, ReplyCallback reply) {
+          ++handled_;
+          reply(absl::StrCat("echo:", request));
+        });
+  }
+
+  absl::StatusOr<std::string> CallFrom(const std::string& node) {
+    GrpcTransport::Options options = NoToken();
+    options.node_name = node;
+    GrpcTransport client(client_loop_, options);
+    return CallAndWait(client, address_, "Test.Echo", "x");
+  }
+
+  EventLoop server_loop_{"server"};
+  EventLoop client_loop_{"client"};
+  std::unique_ptr<GrpcTransport> server_;
+  Address address_;
+  std::atomic<int> handled_{0};
+};
+
+TEST_F(MessageFaultsTest, ALostRequestFailsAndNeverRunsTheHandler) {
+  StartServer({.drop = true}, {});
+  absl::StatusOr<std::string> reply = CallFrom("a");
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(reply.status().message().find("request was lost"),
+            std::string::npos)
+      << reply.status();
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(MessageFaultsTest, ALostReplyFailsAfterTheHandlerRan) {
+  StartServer({}, {.drop = true});
+  absl::StatusOr<std::string> reply = CallFrom("a");
+  EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+TEST_F(MessageFaultsTest, ADuplicatedRequestRunsTwiceAndIsAnsweredOnce) {
+  StartServer({.duplicate = true}, {});
+  absl::StatusOr<std::string> reply = CallFrom("a");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(*reply, "echo:x");
+  EXPECT_EQ(handled_.load(), 2);
+}
+
+TEST_F(MessageFaultsTest, DelaysHoldTheRequestAndTheReplyBack) {
+  StartServer({.delay = absl::Milliseconds(60)},
+              {.delay = absl::Milliseconds(60)});
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::string> reply = CallFrom("a");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(120));
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+TEST_F(MessageFaultsTest, OtherLinksPassUntouched) {
+  StartServer({.drop = true}, {.drop = true});
+  absl::StatusOr<std::string> reply = CallFrom("c");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+}  // namespace
+}  // namespace miniray
