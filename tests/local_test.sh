@@ -4,7 +4,8 @@
 # the nodes start, that a kill_node fault really kills the node's process and
 # the job still gets the right answer (and that its --report page, drawn
 # from the driver's trace, shows the run and the kill), that killed workers
-# and an actor on a killed node come back, that a slow node is slow, and
+# and an actor on a killed node come back, that a slow node is slow, that
+# message faults are applied, and
 # that no node or worker
 # process outlives a run: not after a normal end, not after SIGINT.
 set -u
@@ -115,6 +116,17 @@ run_local scenarios/faults/slow_node.textproto
   fail "local slow_node: exit $status (min_makespan?); out: $out"
 grep -q 'node worker-1 is slow' <<<"$out" ||
   fail "local slow_node: not in the fault log: $out"
+
+# Message faults for real: every process maps local's fault board and
+# applies its rules to the messages it receives and answers. The counter
+# actor still counts each call once and in order, and the fault log counts
+# the messages that every process duplicated and delayed (with 20% and 50%
+# of dozens of messages, both are surely above zero).
+run_local scenarios/faults/messages_delay_duplicate.textproto
+[ "$status" = 0 ] && [ "$got" == "$want" ] ||
+  fail "local messages_delay_duplicate: exit $status, '$got', sim says '$want'"
+grep -Eq 'applied in all processes so far: 0 dropped, [1-9][0-9]* duplicated, [1-9][0-9]* delayed' <<<"$out" ||
+  fail "local messages_delay_duplicate: no faults counted: $out"
 
 # An actor (max_restarts 1) on a node killed for real restarts on the other
 # node: its calls return what the simulator's do, and the program saw the

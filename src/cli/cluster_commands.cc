@@ -62,6 +62,11 @@ DEFINE_double(compute_slowdown, 1.0,
 DECLARE_string(node_ip_address);  // deploy_commands.cc
 DECLARE_bool(no_token);
 
+DEFINE_string(fault_board, "",
+              "node, worker: the shared-memory board of the run's message "
+              "faults (miniray local sets it).");
+DEFINE_string(fault_node, "",
+              "node, worker: this process's node name in message faults.");
 DEFINE_bool(keep_alive, false,
             "local: keep the cluster (and dashboard) up after the program "
             "ended, until SIGINT/SIGTERM.");
@@ -174,6 +179,8 @@ int RunNode() {
   options.seed = ScenarioSeed(*loaded, FLAGS_seed);
   options.dashboard_port = FLAGS_dashboard_port;
   options.dashboard_tasks_from = FLAGS_driver_dashboard;
+  options.fault_board = FLAGS_fault_board;
+  options.fault_node = FLAGS_fault_node;
   // Workers carry the cluster's marker too: `pgrep -f` finds them all.
   if (!FLAGS_cluster.empty()) {
     options.worker_command.push_back(absl::StrCat("--cluster=", FLAGS_cluster));
@@ -211,6 +218,8 @@ int RunWorker() {
       std::max(10, FLAGS_task_events_period_ms));
   options.token = token == nullptr ? "" : token;
   options.insecure_no_token = FLAGS_no_token;
+  options.fault_board = FLAGS_fault_board;
+  options.fault_node = FLAGS_fault_node;
   if (options.raylet_address.empty() || options.store_address.empty() ||
       options.segment_prefix.empty() ||
       (options.token.empty() && !options.insecure_no_token)) {

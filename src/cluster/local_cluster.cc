@@ -94,6 +94,7 @@ absl::Status LocalCluster::StartChildren() {
   gcs_port_ = *gcs_port;
   gcs_address_ = absl::StrCat(kHost, ":", gcs_port_);
   if (absl::Status status = PickDashboardPorts(); !status.ok()) return status;
+  if (absl::Status status = CreateFaultBoard(); !status.ok()) return status;
   if (absl::Status status = StartGcsChild(); !status.ok()) return status;
   const std::vector<std::string> names = scenario::ExpandNodeNames(scenario_);
   for (size_t i = 0; i < names.size(); ++i) {
@@ -124,6 +125,10 @@ absl::Status LocalCluster::StartGcsChild() {
   if (options_.dashboard_port >= 0) {
     argv.push_back(absl::StrCat("--dashboard_port=", dashboard_port_));
   }
+  // The GCS is the head's, in the simulator.
+  for (std::string& flag : FaultFlags(scenario::ExpandNodeNames(scenario_)[0])) {
+    argv.push_back(std::move(flag));
+  }
   absl::StatusOr<pid_t> pid =
       processes_.Start(argv, {absl::StrCat("MINIRAY_TOKEN=", token_)});
   if (!pid.ok()) return pid.status();
@@ -147,6 +152,9 @@ absl::Status LocalCluster::StartChild(Child& child) {
   // endpoint, found in the GCS's node table); every node serves /metrics
   // on a port the kernel gives it, registered with the GCS.
   if (options_.dashboard_port >= 0) argv.push_back("--dashboard_port=0");
+  for (std::string& flag : FaultFlags(child.name)) {
+    argv.push_back(std::move(flag));
+  }
   absl::StatusOr<pid_t> pid =
       processes_.Start(argv, {absl::StrCat("MINIRAY_TOKEN=", token_)});
   if (!pid.ok()) return pid.status();
@@ -168,6 +176,9 @@ absl::Status LocalCluster::StartDriverNode() {
   options.seed = seed_;
   options.start_timeout = options_.start_timeout;
   options.worker_command.push_back(absl::StrCat("--cluster=", marker_));
+  // The driver shares the head's node in the simulator.
+  options.fault_board = fault_board_name_;
+  options.fault_node = scenario::ExpandNodeNames(scenario_).front();
   // A submitted job's tasks are always shown on the head's dashboard: the
   // driver serves them (on a port the kernel picks) and registers
   // has_driver.
@@ -459,6 +470,9 @@ RunSummary LocalCluster::Run() {
     }
     RunProgram(summary);
     CollectCounters(summary);
+    if (fault_board_ != nullptr) {
+      fault_log_.push_back(absl::StrCat("end: ", AppliedMessageFaults()));
+    }
     summary.faults = fault_log_;
     HandOverDriverTrace(summary);
     if (options_.on_program_done) options_.on_program_done(summary);

@@ -47,6 +47,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "src/cluster/child_processes.h"
+#include "src/cluster/fault_board.h"
 #include "src/cluster/node_host.h"
 #include "src/proto/scenario.pb.h"
 #include "src/sim/run_summary.h"
@@ -112,12 +113,15 @@ class LocalCluster {
       kKillHead,
       kFreeze,  // a partition, approximated: the cut-off side is stopped
       kThaw,    // its heal
+      kMessagesOn,   // a message fault starts (on the fault board)
+      kMessagesOff,  // and heals
     };
     absl::Duration at;
     Kind kind = Kind::kKillNode;
     int node = 0;       // index into children_ (kill, restart, kill_worker)
     std::string actor;  // kKillActor
     std::vector<int> nodes;  // kFreeze, kThaw
+    int fault = 0;           // kMessagesOn/Off: index into scenario faults
   };
 
   absl::StatusOr<int> PickPort();
@@ -133,6 +137,14 @@ class LocalCluster {
   // own excepted.
   int CountClusterNodes();
   absl::Status StartDriverNode();
+  // Creates the fault board if the scenario has message faults.
+  absl::Status CreateFaultBoard();
+  // The flags that give a node process the board and its name there.
+  std::vector<std::string> FaultFlags(const std::string& node) const;
+  // Sets or clears scenario fault `index`'s rule; says what it did.
+  std::string SetMessageFaults(int index, bool on);
+  // "message faults applied ...: 3 dropped, ..." (needs the board).
+  std::string AppliedMessageFaults() const;
   std::vector<PlannedFault> PlanFaults();
   void RunProgram(RunSummary& summary);
   // The summary's counters: the driver's, the other owners' from the GCS.
@@ -172,6 +184,9 @@ class LocalCluster {
   Child gcs_child_{"gcs", -1, 0};
   std::unique_ptr<NodeHost> driver_host_;
   std::vector<std::string> fault_log_;
+  // The run's message faults, read by every process (fault_board.h).
+  std::unique_ptr<FaultBoard> fault_board_;
+  std::string fault_board_name_;
   // The processes a freeze stopped (a node's and its workers'), by node.
   std::map<int, std::vector<pid_t>> frozen_;
   // The dashboard's port (the GCS's process serves it); 0: not yet picked.

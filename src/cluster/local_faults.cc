@@ -59,6 +59,14 @@ std::vector<LocalCluster::PlannedFault> LocalCluster::PlanFaults() {
                     << "skipped\n";
         }
         continue;
+      case scenario::Fault::kMessages:
+        planned.push_back({.at = at, .kind = Kind::kMessagesOn, .fault = i});
+        if (!fault.duration().empty()) {
+          planned.push_back({.at = at + ParseDuration(fault.duration()).value(),
+                             .kind = Kind::kMessagesOff,
+                             .fault = i});
+        }
+        continue;
       case scenario::Fault::kKillNode:
         break;
       default: {
@@ -117,6 +125,11 @@ void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
     case Kind::kThaw:
       what = Thaw(fault.nodes);
       kind = "heal";
+      break;
+    case Kind::kMessagesOn:
+    case Kind::kMessagesOff:
+      what = SetMessageFaults(fault.fault, fault.kind == Kind::kMessagesOn);
+      kind = fault.kind == Kind::kMessagesOn ? "messages" : "heal";
       break;
   }
   if (fault.kind == Kind::kKillNode || fault.kind == Kind::kRestartNode ||
@@ -247,6 +260,66 @@ void LocalCluster::PlanPartition(int index, const scenario::Fault& fault,
     planned.push_back({at + ParseDuration(fault.duration()).value(),
                        Kind::kThaw, 0, "", frozen});
   }
+}
+
+// Message faults are exact, not approximated: every process of the cluster
+// maps the fault board, and its transport applies the rules in force to
+// each request it receives and each reply it sends (GrpcListener).
+absl::Status LocalCluster::CreateFaultBoard() {
+  const bool any = std::any_of(
+      scenario_.fault().begin(), scenario_.fault().end(),
+      [](const scenario::Fault& f) { return f.has_messages(); });
+  if (!any) return absl::OkStatus();
+  fault_board_name_ = absl::StrCat("/miniray.", marker_, ".faults");
+  absl::StatusOr<std::unique_ptr<FaultBoard>> board =
+      FaultBoard::Create(fault_board_name_);
+  if (!board.ok()) return board.status();
+  fault_board_ = *std::move(board);
+  return absl::OkStatus();
+}
+
+std::vector<std::string> LocalCluster::FaultFlags(
+    const std::string& node) const {
+  if (fault_board_name_.empty()) return {};
+  return {absl::StrCat("--fault_board=", fault_board_name_),
+          absl::StrCat("--fault_node=", node)};
+}
+
+std::string LocalCluster::SetMessageFaults(int index, bool on) {
+  const scenario::MessageFaults& m = scenario_.fault(index).messages();
+  const std::string link =
+      m.from().empty() && m.to().empty()
+          ? std::string("every link")
+          : absl::StrCat(m.from().empty() ? "*" : m.from(), " -> ",
+                         m.to().empty() ? "*" : m.to());
+  if (!on) {
+    fault_board_->ClearRule(m.from(), m.to());
+    return absl::StrCat("messages on ", link, " back to normal (",
+                        AppliedMessageFaults(), ")");
+  }
+  FaultBoard::Rule rule{.from = m.from(),
+                        .to = m.to(),
+                        .drop = m.drop(),
+                        .duplicate = m.duplicate(),
+                        .delay = m.delay()};
+  if (!m.max_delay().empty()) {
+    rule.max_delay = ParseDuration(m.max_delay()).value();
+  }
+  if (absl::Status set = fault_board_->SetRule(rule); !set.ok()) {
+    return absl::StrCat("message faults on ", link, " not applied: ",
+                        set.message());
+  }
+  return absl::StrCat("messages on ", link, ": drop ", m.drop() * 100,
+                      "%, duplicate ", m.duplicate() * 100, "%, delay ",
+                      m.delay() * 100, "% (up to ",
+                      absl::FormatDuration(rule.max_delay), ")");
+}
+
+std::string LocalCluster::AppliedMessageFaults() const {
+  const FaultBoard::Applied applied = fault_board_->applied();
+  return absl::StrCat("message faults applied in all processes so far: ",
+                      applied.dropped, " dropped, ", applied.duplicated,
+                      " duplicated, ", applied.delayed, " delayed");
 }
 
 std::string LocalCluster::Freeze(const std::vector<int>& nodes) {

@@ -26,10 +26,14 @@ constexpr absl::Duration kReapInterval = absl::Milliseconds(20);
 }  // namespace
 
 NodeHost::NodeHost(Options options) : options_(std::move(options)) {
+  fault_board_ = OpenFaultBoard(options_.fault_board);
   runtime_ = std::make_unique<ProcessRuntime>(ProcessRuntime::Options{
       .name = options_.raylet.node_name,
       .token = options_.token,
-      .insecure_no_token = options_.insecure_no_token});
+      .insecure_no_token = options_.insecure_no_token,
+      .node_name = options_.fault_node,
+      .message_faults = fault_board_ != nullptr ? fault_board_->AsFaultFn()
+                                                : MessageFaultFn()});
   rng_ = std::make_unique<Rng>(
       options_.seed, absl::StrCat("raylet/", options_.raylet.node_name));
 }
@@ -219,6 +223,10 @@ void NodeHost::LaunchWorker(WorkerId id) {
                         options_.insecure_no_token ? "true" : "false"),
        }) {
     argv.push_back(std::move(flag));
+  }
+  if (!options_.fault_board.empty()) {
+    argv.push_back(absl::StrCat("--fault_board=", options_.fault_board));
+    argv.push_back(absl::StrCat("--fault_node=", options_.fault_node));
   }
   // The token travels in the environment, not where `ps` shows it.
   absl::StatusOr<pid_t> pid =

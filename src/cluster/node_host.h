@@ -38,6 +38,7 @@
 
 #include "absl/status/statusor.h"
 #include "src/cluster/child_processes.h"
+#include "src/cluster/fault_board.h"
 #include "src/cluster/task_event_reporter.h"
 #include "src/common/metrics.h"
 #include "src/core_worker/core_worker.h"
@@ -107,6 +108,11 @@ class NodeHost {
     // worker_niceness: busy tasks must not starve the raylet's heartbeats
     // (nor, on one machine, the GCS) until the node is taken for dead.
     int worker_niceness = 15;
+    // Under `miniray local`: the FaultBoard that holds the run's message
+    // faults, and the node name this process (and its workers) answers to
+    // in them (the head's, for the GCS and the driver). Empty: none.
+    std::string fault_board;
+    std::string fault_node;
   };
 
   // Starts the GCS (if asked), waits until the GCS answers, starts the
@@ -166,7 +172,8 @@ class NodeHost {
 
   Options options_;
   // Declaration order is construction order; the destructor tears down by
-  // hand (see there).
+  // hand (see there). The board outlives the runtime, whose transport asks it.
+  std::unique_ptr<FaultBoard> fault_board_;
   std::unique_ptr<ProcessRuntime> runtime_;
   std::unique_ptr<Rng> rng_;
   Metrics metrics_;  // touched on the loop only

@@ -35,10 +35,15 @@ class SlowedExecutor : public Executor {
 
 WorkerHost::WorkerHost(Options options)
     : options_(std::move(options)),
+      fault_board_(OpenFaultBoard(options_.fault_board)),
       runtime_(std::make_unique<ProcessRuntime>(ProcessRuntime::Options{
           .name = absl::StrCat("worker-", options_.worker_id & 0xffff),
           .token = options_.token,
-          .insecure_no_token = options_.insecure_no_token})),
+          .insecure_no_token = options_.insecure_no_token,
+          .node_name = options_.fault_node,
+          .message_faults = fault_board_ != nullptr
+                                ? fault_board_->AsFaultFn()
+                                : MessageFaultFn()})),
       core_executor_(std::make_unique<SlowedExecutor>(
           runtime_->executor(), options_.compute_slowdown)) {}
 

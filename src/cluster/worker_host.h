@@ -25,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "src/common/ids.h"
+#include "src/cluster/fault_board.h"
 #include "src/cluster/task_event_reporter.h"
 #include "src/common/metrics.h"
 #include "src/core_worker/core_worker.h"
@@ -52,6 +53,9 @@ class WorkerHost {
     absl::Duration task_events_period = absl::Seconds(1);
     std::string token;
     bool insecure_no_token = false;
+    // As NodeHost::Options: the run's FaultBoard and this node's name in it.
+    std::string fault_board;
+    std::string fault_node;
   };
 
   // Starts the worker's core worker on a free port; it tells the raylet it
@@ -68,6 +72,7 @@ class WorkerHost {
   explicit WorkerHost(Options options);
 
   Options options_;
+  std::unique_ptr<FaultBoard> fault_board_;  // outlives the runtime
   std::unique_ptr<ProcessRuntime> runtime_;
   // The runtime's executor, slowed by options_.compute_slowdown.
   std::unique_ptr<Executor> core_executor_;

@@ -332,7 +332,17 @@ void GrpcListener::Calls::Deliver(uint64_t id, const std::string& method,
     absl::MutexLock lock(&mu);
     if (closed) return;  // Shutdown finished the call already
   }
-  if (duplicate) handler(method, payload, [](absl::StatusOr<std::string>) {});
+  // The copy arrives after the original, as the simulator's does, as a call
+  // that nobody waits for.
+  if (duplicate) {
+    loop.Post([self, method, copy = payload] {
+      {
+        absl::MutexLock lock(&self->mu);
+        if (self->closed) return;
+      }
+      self->handler(method, copy, [](absl::StatusOr<std::string>) {});
+    });
+  }
   handler(method, std::move(payload),
           [self, id](absl::StatusOr<std::string> result) {
             self->Reply(id, std::move(result), self);

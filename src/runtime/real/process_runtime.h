@@ -38,6 +38,10 @@ class ProcessRuntime {
     // The cluster token (docs/real-runtime.md), or no token at all.
     std::string token;
     bool insecure_no_token = false;
+    // The node this process belongs to, and its messages' faults (see
+    // GrpcTransport::Options); none by default.
+    std::string node_name;
+    MessageFaultFn message_faults;
   };
 
   explicit ProcessRuntime(const Options& options)
@@ -48,7 +52,9 @@ class ProcessRuntime {
             *loop_,
             GrpcTransport::Options{
                 .token = options.token,
-                .insecure_no_token = options.insecure_no_token})),
+                .insecure_no_token = options.insecure_no_token,
+                .node_name = options.node_name,
+                .message_faults = options.message_faults})),
         redial_(std::make_unique<RedialTransport>(*grpc_, *loop_,
                                                   RedialTransport::Options{})) {}
   ~ProcessRuntime() {

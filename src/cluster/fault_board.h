@@ -1,0 +1,115 @@
+// FaultBoard: the message faults in force in a `miniray local` cluster, in
+// a small shared-memory table that every process of the cluster maps.
+//
+// `local` (the only writer) creates the board and changes it when a
+// scenario's message fault starts or heals; each node and worker process
+// opens it read-only and asks it, for every message its servers receive or
+// answer, what happens to that message (GrpcListener's MessageFaultFn). A
+// change is seen by the next message, without any message of its own.
+//
+//   auto board = FaultBoard::Create("/miniray.abc.faults");     // local
+//   (*board)->SetRule({.from = "head", .to = "worker-0", .drop = 0.3});
+//   auto view = FaultBoard::Open("/miniray.abc.faults");         // a node
+//   MessageFate fate = (*view)->Decide("head", "worker-0");      // 30% drop
+//   (*board)->ClearRule("head", "worker-0");
+//
+// Rules match as the simulator's: a rule with `from` and `to` applies to
+// that link, one with both empty to every link (a link's own rule wins).
+// Decisions draw from a per-process random stream: real runs are not
+// deterministic anyway. Every process counts the faults it applied in the
+// board too, so that `local` can say how many messages were dropped,
+// duplicated and delayed in the whole cluster (Applied). The table is a seqlock: the writer bumps a version
+// around each change, readers copy it and retry if the version moved.
+// Thread-safe.
+#ifndef MINIRAY_CLUSTER_FAULT_BOARD_H_
+#define MINIRAY_CLUSTER_FAULT_BOARD_H_
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "src/runtime/real/grpc_listener.h"
+
+namespace miniray {
+
+class FaultBoard {
+ public:
+  struct Rule {
+    std::string from;  // empty with `to` empty: every link
+    std::string to;
+    double drop = 0;
+    double duplicate = 0;
+    double delay = 0;
+    absl::Duration max_delay = absl::Milliseconds(10);
+  };
+  // At most this many rules at once; node names up to kMaxName bytes.
+  static constexpr int kMaxRules = 32;
+  static constexpr int kMaxName = 63;
+
+  // Creates the board `name` (a POSIX shared-memory name, "/..."), empty;
+  // removed when the writer is destroyed.
+  static absl::StatusOr<std::unique_ptr<FaultBoard>> Create(
+      const std::string& name);
+  // Opens an existing board to read it.
+  static absl::StatusOr<std::unique_ptr<FaultBoard>> Open(
+      const std::string& name);
+  ~FaultBoard();
+  FaultBoard(const FaultBoard&) = delete;
+  FaultBoard& operator=(const FaultBoard&) = delete;
+
+  // Writer only: adds or replaces the rule of `rule`'s link.
+  // InvalidArgument for a name too long, ResourceExhausted past kMaxRules.
+  absl::Status SetRule(const Rule& rule);
+  // Writer only: removes the rule of a link, if any.
+  void ClearRule(const std::string& from, const std::string& to);
+
+  // The rules in force now.
+  std::vector<Rule> Rules();
+  // The faults that every process of the cluster has applied so far.
+  struct Applied {
+    uint64_t dropped = 0;
+    uint64_t duplicated = 0;
+    uint64_t delayed = 0;
+  };
+  Applied applied() const;
+  // What happens to one message from node `from` to node `to`.
+  MessageFate Decide(absl::string_view from, absl::string_view to);
+  // Decide as a transport's MessageFaultFn; the board must outlive it.
+  MessageFaultFn AsFaultFn() {
+    return [this](absl::string_view from, absl::string_view to) {
+      return Decide(from, to);
+    };
+  }
+
+ private:
+  struct Layout;
+  FaultBoard(std::string name, Layout* layout, bool writer);
+  // Writes `writer_rules_` to the table, under a new version.
+  void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Refreshes `cached_` if the version moved.
+  void Refresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string name_;
+  Layout* const layout_;
+  const bool writer_;
+  absl::Mutex mu_;
+  std::vector<Rule> writer_rules_ ABSL_GUARDED_BY(mu_);
+  std::vector<Rule> cached_ ABSL_GUARDED_BY(mu_);
+  uint64_t cached_version_ ABSL_GUARDED_BY(mu_) = 0;
+  // Real runs are not reproducible anyway: seeded by the system.
+  std::mt19937_64 random_ ABSL_GUARDED_BY(mu_){std::random_device()()};
+};
+
+// Opens board `name` for a node or worker process; null for "" (no board),
+// or, with a warning in the log, if it cannot be opened (the run goes on
+// without message faults).
+std::unique_ptr<FaultBoard> OpenFaultBoard(const std::string& name);
+
+}  // namespace miniray
+
+#endif  // MINIRAY_CLUSTER_FAULT_BOARD_H_
