@@ -31,6 +31,12 @@ struct FaultBoard::Layout {
   std::atomic<uint64_t> delayed;
   uint32_t count;
   Entry entries[kMaxRules];
+  struct Skew {
+    char node[kMaxName + 1];
+    int64_t skew_ns;
+  };
+  uint32_t skew_count;
+  Skew skews[kMaxSkews];
 };
 
 namespace {
@@ -134,6 +140,14 @@ void FaultBoard::Publish() {
     entry.delay = rule.delay;
     entry.max_delay_ns = absl::ToInt64Nanoseconds(rule.max_delay);
   }
+  layout_->skew_count = writer_skews_.size();
+  for (size_t i = 0; i < writer_skews_.size(); ++i) {
+    Layout::Skew& entry = layout_->skews[i];
+    std::memset(&entry, 0, sizeof(entry));
+    std::memcpy(entry.node, writer_skews_[i].node.data(),
+                writer_skews_[i].node.size());
+    entry.skew_ns = absl::ToInt64Nanoseconds(writer_skews_[i].skew);
+  }
   layout_->version.store(version + 2, std::memory_order_release);
 }
 
@@ -145,7 +159,10 @@ void FaultBoard::Refresh() {
     Layout copy;
     std::memcpy(static_cast<void*>(&copy.entries), layout_->entries,
                 sizeof(copy.entries));
+    std::memcpy(static_cast<void*>(&copy.skews), layout_->skews,
+                sizeof(copy.skews));
     const uint32_t count = layout_->count;
+    const uint32_t skew_count = layout_->skew_count;
     std::atomic_thread_fence(std::memory_order_acquire);
     if (layout_->version.load(std::memory_order_relaxed) != before) continue;
     cached_.clear();
@@ -159,9 +176,46 @@ void FaultBoard::Refresh() {
           .delay = entry.delay,
           .max_delay = absl::Nanoseconds(entry.max_delay_ns)});
     }
+    cached_skews_.clear();
+    for (uint32_t i = 0; i < skew_count && i < kMaxSkews; ++i) {
+      const Layout::Skew& entry = copy.skews[i];
+      cached_skews_.push_back(
+          NodeSkew{std::string(entry.node, strnlen(entry.node, kMaxName)),
+                   absl::Nanoseconds(entry.skew_ns)});
+    }
     cached_version_ = before;
     return;
   }
+}
+
+absl::Status FaultBoard::SetSkew(const std::string& node,
+                                 absl::Duration skew) {
+  if (node.size() > kMaxName) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a node name of more than ", kMaxName, " bytes"));
+  }
+  absl::MutexLock lock(&mu_);
+  auto it = std::find_if(writer_skews_.begin(), writer_skews_.end(),
+                         [&](const NodeSkew& s) { return s.node == node; });
+  if (it != writer_skews_.end()) {
+    it->skew = skew;
+  } else if (writer_skews_.size() == kMaxSkews) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("clock skews on more than ", kMaxSkews, " nodes"));
+  } else {
+    writer_skews_.push_back(NodeSkew{node, skew});
+  }
+  Publish();
+  return absl::OkStatus();
+}
+
+absl::Duration FaultBoard::Skew(absl::string_view node) {
+  absl::MutexLock lock(&mu_);
+  Refresh();
+  for (const NodeSkew& entry : cached_skews_) {
+    if (entry.node == node) return entry.skew;
+  }
+  return absl::ZeroDuration();
 }
 
 std::vector<FaultBoard::Rule> FaultBoard::Rules() {

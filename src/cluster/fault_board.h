@@ -1,5 +1,6 @@
-// FaultBoard: the message faults in force in a `miniray local` cluster, in
-// a small shared-memory table that every process of the cluster maps.
+// FaultBoard: the message faults and clock skews in force in a `miniray
+// local` cluster, in a small shared-memory table that every process of the
+// cluster maps.
 //
 // `local` (the only writer) creates the board and changes it when a
 // scenario's message fault starts or heals; each node and worker process
@@ -49,6 +50,7 @@ class FaultBoard {
   };
   // At most this many rules at once; node names up to kMaxName bytes.
   static constexpr int kMaxRules = 32;
+  static constexpr int kMaxSkews = 64;
   static constexpr int kMaxName = 63;
 
   // Creates the board `name` (a POSIX shared-memory name, "/..."), empty;
@@ -77,8 +79,17 @@ class FaultBoard {
     uint64_t delayed = 0;
   };
   Applied applied() const;
+  // Writer only: skews the clocks of `node`'s processes (zero: none).
+  absl::Status SetSkew(const std::string& node, absl::Duration skew);
+  // How far the clocks of `node`'s processes are skewed now.
+  absl::Duration Skew(absl::string_view node);
+
   // What happens to one message from node `from` to node `to`.
   MessageFate Decide(absl::string_view from, absl::string_view to);
+  // Skew(node) as a clock's skew source; the board must outlive it.
+  std::function<absl::Duration()> SkewFn(std::string node) {
+    return [this, node = std::move(node)] { return Skew(node); };
+  }
   // Decide as a transport's MessageFaultFn; the board must outlive it.
   MessageFaultFn AsFaultFn() {
     return [this](absl::string_view from, absl::string_view to) {
@@ -98,8 +109,14 @@ class FaultBoard {
   Layout* const layout_;
   const bool writer_;
   absl::Mutex mu_;
+  struct NodeSkew {
+    std::string node;
+    absl::Duration skew;
+  };
   std::vector<Rule> writer_rules_ ABSL_GUARDED_BY(mu_);
+  std::vector<NodeSkew> writer_skews_ ABSL_GUARDED_BY(mu_);
   std::vector<Rule> cached_ ABSL_GUARDED_BY(mu_);
+  std::vector<NodeSkew> cached_skews_ ABSL_GUARDED_BY(mu_);
   uint64_t cached_version_ ABSL_GUARDED_BY(mu_) = 0;
   // Real runs are not reproducible anyway: seeded by the system.
   std::mt19937_64 random_ ABSL_GUARDED_BY(mu_){std::random_device()()};

@@ -2,7 +2,8 @@
 // reader that mapped it earlier: rules set and cleared are seen by the
 // reader's next decision, a link's own rule wins over a rule for every
 // link, certain faults always happen and absent ones never, the faults
-// applied are counted for the writer, and bad rules are refused.
+// applied are counted for the writer, clock skews reach their node's
+// readers, and bad rules are refused.
 #include "src/cluster/fault_board.h"
 
 #include <unistd.h>
@@ -54,6 +55,22 @@ TEST(FaultBoardTest, ALinksOwnRuleWinsOverTheRuleForEveryLink) {
   EXPECT_FALSE(own.duplicate);
   EXPECT_LT(own.delay, absl::Milliseconds(5));
   EXPECT_EQ((*reader)->Rules().size(), 2u);
+}
+
+TEST(FaultBoardTest, ClockSkewsReachTheirNodesOnly) {
+  const std::string name = BoardName("skew");
+  auto writer = FaultBoard::Create(name);
+  ASSERT_TRUE(writer.ok());
+  auto reader = FaultBoard::Open(name);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ((*reader)->Skew("worker-0"), absl::ZeroDuration());
+  ASSERT_TRUE((*writer)->SetSkew("worker-0", absl::Seconds(3)).ok());
+  ASSERT_TRUE((*writer)->SetSkew("worker-1", absl::Seconds(-2)).ok());
+  EXPECT_EQ((*reader)->SkewFn("worker-0")(), absl::Seconds(3));
+  EXPECT_EQ((*reader)->Skew("worker-1"), absl::Seconds(-2));
+  EXPECT_EQ((*reader)->Skew("head"), absl::ZeroDuration());
+  ASSERT_TRUE((*writer)->SetSkew("worker-0", absl::ZeroDuration()).ok());
+  EXPECT_EQ((*reader)->Skew("worker-0"), absl::ZeroDuration());
 }
 
 TEST(FaultBoardTest, BadRulesAndBoardsAreRefused) {

@@ -470,9 +470,7 @@ RunSummary LocalCluster::Run() {
     }
     RunProgram(summary);
     CollectCounters(summary);
-    if (fault_board_ != nullptr) {
-      fault_log_.push_back(absl::StrCat("end: ", AppliedMessageFaults()));
-    }
+    NoteMessageFaultTotals();
     summary.faults = fault_log_;
     HandOverDriverTrace(summary);
     if (options_.on_program_done) options_.on_program_done(summary);

@@ -115,13 +115,15 @@ class LocalCluster {
       kThaw,    // its heal
       kMessagesOn,   // a message fault starts (on the fault board)
       kMessagesOff,  // and heals
+      kSkewOn,       // a clock skew starts (on the fault board)
+      kSkewOff,      // and heals
     };
     absl::Duration at;
     Kind kind = Kind::kKillNode;
     int node = 0;       // index into children_ (kill, restart, kill_worker)
     std::string actor;  // kKillActor
     std::vector<int> nodes;  // kFreeze, kThaw
-    int fault = 0;           // kMessagesOn/Off: index into scenario faults
+    int fault = 0;  // kMessages*, kSkew*: index into the scenario's faults
   };
 
   absl::StatusOr<int> PickPort();
@@ -143,8 +145,13 @@ class LocalCluster {
   std::vector<std::string> FaultFlags(const std::string& node) const;
   // Sets or clears scenario fault `index`'s rule; says what it did.
   std::string SetMessageFaults(int index, bool on);
+  // Sets or clears scenario fault `index`'s clock skew; says what it did.
+  std::string SetClockSkew(int index, bool on);
   // "message faults applied ...: 3 dropped, ..." (needs the board).
   std::string AppliedMessageFaults() const;
+  // After the program: the totals, in the fault log, if it had message
+  // faults.
+  void NoteMessageFaultTotals();
   std::vector<PlannedFault> PlanFaults();
   void RunProgram(RunSummary& summary);
   // The summary's counters: the driver's, the other owners' from the GCS.

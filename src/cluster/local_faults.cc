@@ -67,6 +67,14 @@ std::vector<LocalCluster::PlannedFault> LocalCluster::PlanFaults() {
                              .fault = i});
         }
         continue;
+      case scenario::Fault::kClockSkew:
+        planned.push_back({.at = at, .kind = Kind::kSkewOn, .fault = i});
+        if (!fault.duration().empty()) {
+          planned.push_back({.at = at + ParseDuration(fault.duration()).value(),
+                             .kind = Kind::kSkewOff,
+                             .fault = i});
+        }
+        continue;
       case scenario::Fault::kKillNode:
         break;
       default: {
@@ -130,6 +138,12 @@ void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
     case Kind::kMessagesOff:
       what = SetMessageFaults(fault.fault, fault.kind == Kind::kMessagesOn);
       kind = fault.kind == Kind::kMessagesOn ? "messages" : "heal";
+      break;
+    case Kind::kSkewOn:
+    case Kind::kSkewOff:
+      what = SetClockSkew(fault.fault, fault.kind == Kind::kSkewOn);
+      kind = fault.kind == Kind::kSkewOn ? "clock_skew" : "heal";
+      node = scenario_.fault(fault.fault).clock_skew().node();
       break;
   }
   if (fault.kind == Kind::kKillNode || fault.kind == Kind::kRestartNode ||
@@ -268,7 +282,9 @@ void LocalCluster::PlanPartition(int index, const scenario::Fault& fault,
 absl::Status LocalCluster::CreateFaultBoard() {
   const bool any = std::any_of(
       scenario_.fault().begin(), scenario_.fault().end(),
-      [](const scenario::Fault& f) { return f.has_messages(); });
+      [](const scenario::Fault& f) {
+        return f.has_messages() || f.has_clock_skew();
+      });
   if (!any) return absl::OkStatus();
   fault_board_name_ = absl::StrCat("/miniray.", marker_, ".faults");
   absl::StatusOr<std::unique_ptr<FaultBoard>> board =
@@ -313,6 +329,29 @@ std::string LocalCluster::SetMessageFaults(int index, bool on) {
                       "%, duplicate ", m.duplicate() * 100, "%, delay ",
                       m.delay() * 100, "% (up to ",
                       absl::FormatDuration(rule.max_delay), ")");
+}
+
+// Every process of the node reads its clock's skew from the board
+// (RealClock), as the simulator skews every process of a node.
+std::string LocalCluster::SetClockSkew(int index, bool on) {
+  const scenario::ClockSkew& c = scenario_.fault(index).clock_skew();
+  const absl::Duration skew =
+      on ? ParseDuration(c.skew()).value() : absl::ZeroDuration();
+  if (absl::Status set = fault_board_->SetSkew(c.node(), skew); !set.ok()) {
+    return absl::StrCat("clock skew of ", c.node(), " not applied: ",
+                        set.message());
+  }
+  return on ? absl::StrCat("clocks of node ", c.node(), " skewed by ",
+                           absl::FormatDuration(skew))
+            : absl::StrCat("clocks of node ", c.node(), " back to true time");
+}
+
+void LocalCluster::NoteMessageFaultTotals() {
+  const bool any = std::any_of(
+      scenario_.fault().begin(), scenario_.fault().end(),
+      [](const scenario::Fault& f) { return f.has_messages(); });
+  if (fault_board_ == nullptr || !any) return;
+  fault_log_.push_back(absl::StrCat("end: ", AppliedMessageFaults()));
 }
 
 std::string LocalCluster::AppliedMessageFaults() const {

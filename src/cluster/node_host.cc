@@ -33,7 +33,10 @@ NodeHost::NodeHost(Options options) : options_(std::move(options)) {
       .insecure_no_token = options_.insecure_no_token,
       .node_name = options_.fault_node,
       .message_faults = fault_board_ != nullptr ? fault_board_->AsFaultFn()
-                                                : MessageFaultFn()});
+                                                : MessageFaultFn(),
+      .clock_skew = fault_board_ != nullptr
+                        ? fault_board_->SkewFn(options_.fault_node)
+                        : std::function<absl::Duration()>()});
   rng_ = std::make_unique<Rng>(
       options_.seed, absl::StrCat("raylet/", options_.raylet.node_name));
 }

@@ -43,7 +43,10 @@ WorkerHost::WorkerHost(Options options)
           .node_name = options_.fault_node,
           .message_faults = fault_board_ != nullptr
                                 ? fault_board_->AsFaultFn()
-                                : MessageFaultFn()})),
+                                : MessageFaultFn(),
+          .clock_skew = fault_board_ != nullptr
+                            ? fault_board_->SkewFn(options_.fault_node)
+                            : std::function<absl::Duration()>()})),
       core_executor_(std::make_unique<SlowedExecutor>(
           runtime_->executor(), options_.compute_slowdown)) {}
 

@@ -42,11 +42,13 @@ class ProcessRuntime {
     // GrpcTransport::Options); none by default.
     std::string node_name;
     MessageFaultFn message_faults;
+    // Added to the clock's Now() (RealClock); none by default.
+    std::function<absl::Duration()> clock_skew;
   };
 
   explicit ProcessRuntime(const Options& options)
       : loop_(std::make_unique<EventLoop>(options.name)),
-        clock_(std::make_unique<RealClock>(*loop_)),
+        clock_(std::make_unique<RealClock>(*loop_, options.clock_skew)),
         executor_(std::make_unique<FiberExecutor>(*loop_)),
         grpc_(std::make_unique<GrpcTransport>(
             *loop_,

@@ -10,6 +10,9 @@
 //   TimerId t = clock.RunAfter(absl::Seconds(1), [&] { CheckHeartbeats(); });
 //   clock.Cancel(t);
 //
+// A skew source, if given, is added to Now() (a clock_skew fault under
+// `miniray local`); timers are not affected, as in the simulator.
+//
 // Thread-safe: every method may be called from any thread. The loop must
 // outlive the clock.
 #ifndef MINIRAY_RUNTIME_REAL_REAL_CLOCK_H_
@@ -24,9 +27,13 @@ namespace miniray {
 
 class RealClock : public Clock {
  public:
-  explicit RealClock(EventLoop& loop) : loop_(loop) {}
+  explicit RealClock(EventLoop& loop,
+                     std::function<absl::Duration()> skew = nullptr)
+      : loop_(loop), skew_(std::move(skew)) {}
 
-  absl::Time Now() const override { return absl::Now(); }
+  absl::Time Now() const override {
+    return skew_ ? absl::Now() + skew_() : absl::Now();
+  }
   TimerId RunAfter(absl::Duration delay, std::function<void()> fn) override {
     return loop_.RunAfter(delay, std::move(fn));
   }
@@ -36,6 +43,7 @@ class RealClock : public Clock {
 
  private:
   EventLoop& loop_;
+  const std::function<absl::Duration()> skew_;
 };
 
 }  // namespace miniray

@@ -1,7 +1,9 @@
-// Proves that RealClock reads the wall clock, runs its timers on the loop's
-// thread in deadline order, and that Cancel keeps a timer from firing.
+// Proves that RealClock reads the wall clock (plus a skew, when given one,
+// as it changes), runs its timers on the loop's thread in deadline order,
+// and that Cancel keeps a timer from firing.
 #include "src/runtime/real/real_clock.h"
 
+#include <atomic>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
@@ -18,6 +20,15 @@ TEST(RealClockTest, NowIsTheWallClock) {
   const absl::Time now = clock.Now();
   EXPECT_GE(now, before);
   EXPECT_LE(now, absl::Now());
+}
+
+TEST(RealClockTest, ASkewSourceMovesNowAsItChanges) {
+  EventLoop loop("test");
+  std::atomic<int64_t> skew_s{3};
+  RealClock clock(loop, [&] { return absl::Seconds(skew_s.load()); });
+  EXPECT_GE(clock.Now(), absl::Now() + absl::Seconds(2));
+  skew_s = -2;
+  EXPECT_LE(clock.Now(), absl::Now() - absl::Seconds(1));
 }
 
 TEST(RealClockTest, TimersFireInOrderOnTheLoopAndCancelWorks) {
