@@ -407,6 +407,13 @@ void LocalCluster::CollectCounters(RunSummary& summary) {
   metrics.tasks_finished += stats->tasks_finished();
   metrics.tasks_failed += stats->tasks_failed();
   metrics.tasks_retried += stats->tasks_retried();
+  const rpc::NodeUsage& nodes = stats->node_counters();
+  metrics.objects_transferred += nodes.objects_transferred();
+  metrics.bytes_transferred += nodes.bytes_transferred();
+  metrics.leases_granted += nodes.leases_granted();
+  metrics.spillbacks += nodes.spillbacks();
+  metrics.workers_started += nodes.workers_started();
+  metrics.objects_evicted += nodes.objects_evicted();
 }
 
 int LocalCluster::CountClusterNodes() {

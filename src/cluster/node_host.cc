@@ -124,8 +124,15 @@ Raylet::Options NodeHost::RayletOptions() {
   };
   raylet_options.has_driver = options_.trace_driver;
   auto sampler = std::make_shared<UsageSampler>();
-  raylet_options.sample_usage = [sampler](rpc::NodeUsage* usage) {
+  raylet_options.sample_usage = [sampler, this](rpc::NodeUsage* usage) {
     sampler->Sample(usage);
+    // On the loop, as every touch of metrics_.
+    usage->set_objects_transferred(metrics_.objects_transferred);
+    usage->set_bytes_transferred(metrics_.bytes_transferred);
+    usage->set_leases_granted(metrics_.leases_granted);
+    usage->set_spillbacks(metrics_.spillbacks);
+    usage->set_workers_started(metrics_.workers_started);
+    usage->set_objects_evicted(metrics_.objects_evicted);
   };
   return raylet_options;
 }

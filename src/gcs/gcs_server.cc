@@ -32,6 +32,10 @@ GcsServer::GcsServer(Clock& clock, Transport& transport, Address address,
     reply.set_tasks_finished(tasks.finished);
     reply.set_tasks_failed(tasks.failed);
     reply.set_tasks_retried(tasks.retried);
+    SumNodeCounters(request.has_exclude_owner_node()
+                        ? request.exclude_owner_node()
+                        : kNoNode,
+                    reply.mutable_node_counters());
     respond(std::move(reply));
   });
   endpoint_.Handle<AddTaskEvents>([this](auto request, auto respond) {
@@ -208,6 +212,21 @@ void GcsServer::Broadcast() {
     }
     endpoint_.CallSerialized<UpdateClusterView>(node.raylet_address(), *update,
                                                 nullptr);
+  }
+}
+
+void GcsServer::SumNodeCounters(NodeId except, rpc::NodeUsage* sum) const {
+  for (const rpc::NodeInfo& node : nodes_) {
+    if (node.node_id() == except || !node.has_usage()) continue;
+    const rpc::NodeUsage& usage = node.usage();
+    sum->set_objects_transferred(sum->objects_transferred() +
+                                 usage.objects_transferred());
+    sum->set_bytes_transferred(sum->bytes_transferred() +
+                               usage.bytes_transferred());
+    sum->set_leases_granted(sum->leases_granted() + usage.leases_granted());
+    sum->set_spillbacks(sum->spillbacks() + usage.spillbacks());
+    sum->set_workers_started(sum->workers_started() + usage.workers_started());
+    sum->set_objects_evicted(sum->objects_evicted() + usage.objects_evicted());
   }
 }
 

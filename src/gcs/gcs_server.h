@@ -80,6 +80,8 @@ class GcsServer {
   void ForgiveOwnStall();
   void CheckHealth();
   void Broadcast();
+  // Adds up the counters of every node's last usage, `except`'s aside.
+  void SumNodeCounters(NodeId except, rpc::NodeUsage* sum) const;
 
   Clock& clock_;
   RpcEndpoint endpoint_;

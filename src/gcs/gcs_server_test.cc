@@ -1,8 +1,8 @@
 // Proves the GCS's membership protocol in the simulator: dense node ids in
 // arrival order, a full cluster view for a joining raylet and deltas after,
 // death after heartbeat_period * heartbeat_misses_max of silence, broadcast to
-// the survivors, a GCS that does not blame the nodes for its own stall, and
-// the answers to Heartbeat and GetAllNodes.
+// the survivors, a GCS that does not blame the nodes for its own stall, the
+// answers to Heartbeat and GetAllNodes, and the nodes' counters summed.
 #include "src/gcs/gcs_server.h"
 
 #include <memory>
@@ -65,10 +65,12 @@ class FakeRaylet {
         });
   }
 
-  // Sends one heartbeat, reporting `available_cpus` if >= 0.
-  void Heartbeat(double available_cpus = -1) {
+  // Sends one heartbeat, reporting `available_cpus` if >= 0, and `usage`.
+  void Heartbeat(double available_cpus = -1,
+                 const rpc::NodeUsage* usage = nullptr) {
     rpc::HeartbeatRequest request;
     request.set_node_id(node_id_);
+    if (usage != nullptr) *request.mutable_usage() = *usage;
     if (available_cpus >= 0) {
       request.set_resources_changed(true);
       *request.mutable_available() = Cpus(available_cpus);
@@ -358,6 +360,45 @@ TEST_F(GcsServerTest, GetAllNodesReturnsEveryNodeWithItsState) {
   EXPECT_EQ(nodes[1].available().amount(0), 8);
   EXPECT_EQ(nodes[1].object_store_capacity(), 2000);
   EXPECT_FALSE(nodes[1].alive());
+}
+
+// `local` sums the counters every node reports with its heartbeats: the
+// last report of each node, a dead one's included, the driver's node (which
+// counts in the driver's own process) left out.
+TEST_F(GcsServerTest, ClusterStatsSumTheNodesCountersExceptOne) {
+  FakeRaylet& a = AddRaylet("a");
+  FakeRaylet& driver = AddRaylet("driver");
+  FakeRaylet& c = AddRaylet("c");
+  for (FakeRaylet* raylet : {&a, &driver, &c}) raylet->Register(1);
+  RunFor(absl::Milliseconds(1));
+  rpc::NodeUsage usage;
+  usage.set_objects_transferred(2);
+  usage.set_spillbacks(1);
+  a.Heartbeat(-1, &usage);
+  driver.Heartbeat(-1, &usage);
+  usage.set_objects_transferred(5);  // a later report replaces an earlier
+  a.Heartbeat(-1, &usage);
+  usage.set_objects_transferred(3);
+  usage.set_leases_granted(7);
+  c.Heartbeat(-1, &usage);
+  RunFor(kPeriod * (kMissesMax + 2));  // c (and the others) die: kept
+  rpc::GetClusterStatsRequest request;
+  request.set_exclude_owner_node(driver.node_id());
+  request.set_has_exclude_owner_node(true);
+  rpc::NodeUsage sum;
+  bool done = false;
+  client_.Call<GetClusterStats>(
+      kGcsAddress, request,
+      [&](absl::StatusOr<rpc::GetClusterStatsReply> reply) {
+        ASSERT_TRUE(reply.ok()) << reply.status();
+        sum = reply->node_counters();
+        done = true;
+      });
+  ASSERT_TRUE(
+      loop_.RunUntil([&] { return done; }, loop_.Now() + absl::Seconds(1)));
+  EXPECT_EQ(sum.objects_transferred(), 5 + 3);
+  EXPECT_EQ(sum.spillbacks(), 1 + 1);
+  EXPECT_EQ(sum.leases_granted(), 7);
 }
 
 }  // namespace
