@@ -19,7 +19,11 @@ namespace {
 // How soon a channel retries a destination that refused it. gRPC's default
 // starts at 1 s and grows to 120 s: a raylet that restarts would look down
 // for minutes. Fail-fast calls fail at once while the channel backs off.
-constexpr int kMinReconnectBackoffMs = 100;
+// (GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is not set: despite its name it is the
+// shortest time a connection attempt is given, 20 s by default. At 100 ms,
+// a handshake that a busy machine took longer over was cut off, and the
+// call failed with "tcp handshaker shutdown".)
+constexpr int kInitialReconnectBackoffMs = 100;
 constexpr int kMaxReconnectBackoffMs = 2000;
 
 }  // namespace
@@ -203,8 +207,8 @@ GrpcTransport::Channel* GrpcTransport::ChannelFor(const Address& to) {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(GrpcMessageLimit(options_.max_message_bytes));
     args.SetMaxSendMessageSize(GrpcMessageLimit(options_.max_message_bytes));
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kMinReconnectBackoffMs);
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kMinReconnectBackoffMs);
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                kInitialReconnectBackoffMs);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
     slot = std::make_unique<Channel>();
     slot->channel =
