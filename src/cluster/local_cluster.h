@@ -139,7 +139,10 @@ class LocalCluster {
   // own excepted.
   int CountClusterNodes();
   absl::Status StartDriverNode();
-  // Creates the fault board if the scenario has message faults.
+  // Plans scenario fault `index` as `on` at its time and `off` at its heal.
+  void PlanOnBoard(int index, PlannedFault::Kind on, PlannedFault::Kind off,
+                   std::vector<PlannedFault>& planned);
+  // Creates the fault board if the scenario has message faults or skews.
   absl::Status CreateFaultBoard();
   // The flags that give a node process the board and its name there.
   std::vector<std::string> FaultFlags(const std::string& node) const;

@@ -60,20 +60,10 @@ std::vector<LocalCluster::PlannedFault> LocalCluster::PlanFaults() {
         }
         continue;
       case scenario::Fault::kMessages:
-        planned.push_back({.at = at, .kind = Kind::kMessagesOn, .fault = i});
-        if (!fault.duration().empty()) {
-          planned.push_back({.at = at + ParseDuration(fault.duration()).value(),
-                             .kind = Kind::kMessagesOff,
-                             .fault = i});
-        }
+        PlanOnBoard(i, Kind::kMessagesOn, Kind::kMessagesOff, planned);
         continue;
       case scenario::Fault::kClockSkew:
-        planned.push_back({.at = at, .kind = Kind::kSkewOn, .fault = i});
-        if (!fault.duration().empty()) {
-          planned.push_back({.at = at + ParseDuration(fault.duration()).value(),
-                             .kind = Kind::kSkewOff,
-                             .fault = i});
-        }
+        PlanOnBoard(i, Kind::kSkewOn, Kind::kSkewOff, planned);
         continue;
       case scenario::Fault::kKillNode:
         break;
@@ -273,6 +263,20 @@ void LocalCluster::PlanPartition(int index, const scenario::Fault& fault,
   if (!fault.duration().empty()) {
     planned.push_back({at + ParseDuration(fault.duration()).value(),
                        Kind::kThaw, 0, "", frozen});
+  }
+}
+
+// A fault on the board: on at its time, off at its heal, if it heals.
+void LocalCluster::PlanOnBoard(int index, PlannedFault::Kind on,
+                               PlannedFault::Kind off,
+                               std::vector<PlannedFault>& planned) {
+  const scenario::Fault& fault = scenario_.fault(index);
+  const absl::Duration at = ParseDuration(fault.at()).value();
+  planned.push_back({.at = at, .kind = on, .fault = index});
+  if (!fault.duration().empty()) {
+    planned.push_back({.at = at + ParseDuration(fault.duration()).value(),
+                       .kind = off,
+                       .fault = index});
   }
 }
 
