@@ -117,6 +117,12 @@ run_local scenarios/faults/slow_node.textproto
 grep -q 'node worker-1 is slow' <<<"$out" ||
   fail "local slow_node: not in the fault log: $out"
 
+# A slow node that heals goes on the fault board, which the node's workers
+# read at each task: the run meets the same min_makespan.
+run_local tests/testdata/local_slow_node_later.textproto
+[ "$status" = 0 ] && [ "$got" = "$want" ] ||
+  fail "local slow node on the board: exit $status (min_makespan?); out: $out"
+
 # Message faults for real: every process maps local's fault board and
 # applies its rules to the messages it receives and answers. The counter
 # actor still counts each call once and in order, and the fault log counts

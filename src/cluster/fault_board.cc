@@ -34,6 +34,7 @@ struct FaultBoard::Layout {
   struct Skew {
     char node[kMaxName + 1];
     int64_t skew_ns;
+    double slowdown;
   };
   uint32_t skew_count;
   Skew skews[kMaxSkews];
@@ -147,6 +148,7 @@ void FaultBoard::Publish() {
     std::memcpy(entry.node, writer_skews_[i].node.data(),
                 writer_skews_[i].node.size());
     entry.skew_ns = absl::ToInt64Nanoseconds(writer_skews_[i].skew);
+    entry.slowdown = writer_skews_[i].slowdown;
   }
   layout_->version.store(version + 2, std::memory_order_release);
 }
@@ -181,41 +183,66 @@ void FaultBoard::Refresh() {
       const Layout::Skew& entry = copy.skews[i];
       cached_skews_.push_back(
           NodeSkew{std::string(entry.node, strnlen(entry.node, kMaxName)),
-                   absl::Nanoseconds(entry.skew_ns)});
+                   absl::Nanoseconds(entry.skew_ns), entry.slowdown});
     }
     cached_version_ = before;
     return;
   }
 }
 
-absl::Status FaultBoard::SetSkew(const std::string& node,
-                                 absl::Duration skew) {
+FaultBoard::NodeSkew* FaultBoard::RowFor(const std::string& node) {
+  for (NodeSkew& row : writer_skews_) {
+    if (row.node == node) return &row;
+  }
+  if (writer_skews_.size() == kMaxSkews) return nullptr;
+  writer_skews_.push_back(NodeSkew{node, absl::ZeroDuration(), 1.0});
+  return &writer_skews_.back();
+}
+
+const FaultBoard::NodeSkew* FaultBoard::Row(absl::string_view node) {
+  Refresh();
+  for (const NodeSkew& row : cached_skews_) {
+    if (row.node == node) return &row;
+  }
+  return nullptr;
+}
+
+absl::Status FaultBoard::ChangeRow(
+    const std::string& node, const std::function<void(NodeSkew&)>& change) {
   if (node.size() > kMaxName) {
     return absl::InvalidArgumentError(
         absl::StrCat("a node name of more than ", kMaxName, " bytes"));
   }
   absl::MutexLock lock(&mu_);
-  auto it = std::find_if(writer_skews_.begin(), writer_skews_.end(),
-                         [&](const NodeSkew& s) { return s.node == node; });
-  if (it != writer_skews_.end()) {
-    it->skew = skew;
-  } else if (writer_skews_.size() == kMaxSkews) {
+  NodeSkew* row = RowFor(node);
+  if (row == nullptr) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("clock skews on more than ", kMaxSkews, " nodes"));
-  } else {
-    writer_skews_.push_back(NodeSkew{node, skew});
+        absl::StrCat("faults on more than ", kMaxSkews, " nodes"));
   }
+  change(*row);
   Publish();
   return absl::OkStatus();
 }
 
+absl::Status FaultBoard::SetSkew(const std::string& node,
+                                 absl::Duration skew) {
+  return ChangeRow(node, [&](NodeSkew& row) { row.skew = skew; });
+}
+
+absl::Status FaultBoard::SetSlowdown(const std::string& node, double factor) {
+  return ChangeRow(node, [&](NodeSkew& row) { row.slowdown = factor; });
+}
+
 absl::Duration FaultBoard::Skew(absl::string_view node) {
   absl::MutexLock lock(&mu_);
-  Refresh();
-  for (const NodeSkew& entry : cached_skews_) {
-    if (entry.node == node) return entry.skew;
-  }
-  return absl::ZeroDuration();
+  const NodeSkew* row = Row(node);
+  return row == nullptr ? absl::ZeroDuration() : row->skew;
+}
+
+double FaultBoard::Slowdown(absl::string_view node) {
+  absl::MutexLock lock(&mu_);
+  const NodeSkew* row = Row(node);
+  return row == nullptr ? 1.0 : row->slowdown;
 }
 
 std::vector<FaultBoard::Rule> FaultBoard::Rules() {

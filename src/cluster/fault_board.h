@@ -1,4 +1,4 @@
-// FaultBoard: the message faults and clock skews in force in a `miniray
+// FaultBoard: the message faults, clock skews and slow nodes in force in a `miniray
 // local` cluster, in a small shared-memory table that every process of the
 // cluster maps.
 //
@@ -26,6 +26,7 @@
 #define MINIRAY_CLUSTER_FAULT_BOARD_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -81,11 +82,19 @@ class FaultBoard {
   Applied applied() const;
   // Writer only: skews the clocks of `node`'s processes (zero: none).
   absl::Status SetSkew(const std::string& node, absl::Duration skew);
+  // Writer only: makes `node`'s tasks take `factor` times longer (1: none).
+  absl::Status SetSlowdown(const std::string& node, double factor);
   // How far the clocks of `node`'s processes are skewed now.
   absl::Duration Skew(absl::string_view node);
+  // How much slower `node`'s tasks run now (1: normal speed).
+  double Slowdown(absl::string_view node);
 
   // What happens to one message from node `from` to node `to`.
   MessageFate Decide(absl::string_view from, absl::string_view to);
+  // Slowdown(node) as a worker's slowdown source; the board must outlive it.
+  std::function<double()> SlowdownFn(std::string node) {
+    return [this, node = std::move(node)] { return Slowdown(node); };
+  }
   // Skew(node) as a clock's skew source; the board must outlive it.
   std::function<absl::Duration()> SkewFn(std::string node) {
     return [this, node = std::move(node)] { return Skew(node); };
@@ -109,10 +118,19 @@ class FaultBoard {
   Layout* const layout_;
   const bool writer_;
   absl::Mutex mu_;
+  // A node's row: its clock skew and its slowdown.
   struct NodeSkew {
     std::string node;
     absl::Duration skew;
+    double slowdown = 1.0;
   };
+  // The writer's row for `node`, added if missing (null past kMaxSkews).
+  NodeSkew* RowFor(const std::string& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Validates `node`, applies `change` to its row and publishes.
+  absl::Status ChangeRow(const std::string& node,
+                         const std::function<void(NodeSkew&)>& change);
+  // The reader's row for `node`, or null.
+  const NodeSkew* Row(absl::string_view node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<Rule> writer_rules_ ABSL_GUARDED_BY(mu_);
   std::vector<NodeSkew> writer_skews_ ABSL_GUARDED_BY(mu_);
   std::vector<Rule> cached_ ABSL_GUARDED_BY(mu_);

@@ -323,7 +323,13 @@ void LocalCluster::RunProgram(RunSummary& summary) {
       scenario_.max_time().empty()
           ? absl::Hours(1)
           : ParseDuration(scenario_.max_time()).value();
-  while (!run->done.WaitForNotificationWithTimeout(kPollPeriod)) {
+  // Wakes for the next fault on time, or every kPollPeriod.
+  auto until_next = [&] {
+    if (next_fault == faults.size()) return kPollPeriod;
+    return std::clamp(faults[next_fault].at - (absl::Now() - started),
+                      absl::ZeroDuration(), kPollPeriod);
+  };
+  while (!run->done.WaitForNotificationWithTimeout(until_next())) {
     const absl::Duration now = absl::Now() - started;
     while (next_fault < faults.size() && faults[next_fault].at <= now) {
       ApplyFault(faults[next_fault++], now);

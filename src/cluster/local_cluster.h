@@ -117,6 +117,8 @@ class LocalCluster {
       kMessagesOff,  // and heals
       kSkewOn,       // a clock skew starts (on the fault board)
       kSkewOff,      // and heals
+      kSlowOn,       // a slow node from after 0s (on the fault board)
+      kSlowOff,      // and its heal
     };
     absl::Duration at;
     Kind kind = Kind::kKillNode;
@@ -150,6 +152,8 @@ class LocalCluster {
   std::string SetMessageFaults(int index, bool on);
   // Sets or clears scenario fault `index`'s clock skew; says what it did.
   std::string SetClockSkew(int index, bool on);
+  // Sets or clears scenario fault `index`'s slow node; says what it did.
+  std::string SetSlowNode(int index, bool on);
   // "message faults applied ...: 3 dropped, ..." (needs the board).
   std::string AppliedMessageFaults() const;
   // After the program: the totals, in the fault log, if it had message

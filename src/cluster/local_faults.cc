@@ -53,10 +53,7 @@ std::vector<LocalCluster::PlannedFault> LocalCluster::PlanFaults() {
               fault.slow_node().factor(), " times longer (its workers were "
               "started so)"));
         } else {
-          std::cerr << "miniray: fault[" << i << "] (slow_node at "
-                    << fault.at() << ") is not supported in local mode, which "
-                    << "applies a slow node only from 0s and for good; "
-                    << "skipped\n";
+          PlanOnBoard(i, Kind::kSlowOn, Kind::kSlowOff, planned);
         }
         continue;
       case scenario::Fault::kMessages:
@@ -134,6 +131,12 @@ void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
       what = SetClockSkew(fault.fault, fault.kind == Kind::kSkewOn);
       kind = fault.kind == Kind::kSkewOn ? "clock_skew" : "heal";
       node = scenario_.fault(fault.fault).clock_skew().node();
+      break;
+    case Kind::kSlowOn:
+    case Kind::kSlowOff:
+      what = SetSlowNode(fault.fault, fault.kind == Kind::kSlowOn);
+      kind = fault.kind == Kind::kSlowOn ? "slow_node" : "heal";
+      node = scenario_.fault(fault.fault).slow_node().node();
       break;
   }
   if (fault.kind == Kind::kKillNode || fault.kind == Kind::kRestartNode ||
@@ -287,7 +290,8 @@ absl::Status LocalCluster::CreateFaultBoard() {
   const bool any = std::any_of(
       scenario_.fault().begin(), scenario_.fault().end(),
       [](const scenario::Fault& f) {
-        return f.has_messages() || f.has_clock_skew();
+        return f.has_messages() || f.has_clock_skew() ||
+               (f.has_slow_node() && !IsSlowFromStart(f));
       });
   if (!any) return absl::OkStatus();
   fault_board_name_ = absl::StrCat("/miniray.", marker_, ".faults");
@@ -356,6 +360,22 @@ void LocalCluster::NoteMessageFaultTotals() {
       [](const scenario::Fault& f) { return f.has_messages(); });
   if (fault_board_ == nullptr || !any) return;
   fault_log_.push_back(absl::StrCat("end: ", AppliedMessageFaults()));
+}
+
+// A slow node from the start is the node's own (its workers start slow);
+// a later one, or one that heals, goes on the board, which the node's
+// workers read at each task.
+std::string LocalCluster::SetSlowNode(int index, bool on) {
+  const scenario::SlowNode& slow = scenario_.fault(index).slow_node();
+  const double factor = on ? slow.factor() : 1.0;
+  if (absl::Status set = fault_board_->SetSlowdown(slow.node(), factor);
+      !set.ok()) {
+    return absl::StrCat("slow node ", slow.node(), " not applied: ",
+                        set.message());
+  }
+  return on ? absl::StrCat("node ", slow.node(), " is slow: its tasks take ",
+                           factor, " times longer")
+            : absl::StrCat("node ", slow.node(), " back to normal speed");
 }
 
 std::string LocalCluster::AppliedMessageFaults() const {

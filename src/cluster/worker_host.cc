@@ -12,23 +12,24 @@ namespace {
 constexpr int kBindAttemptsMax = 5;
 
 // The executor of a slow node's core worker: what its tasks do for a while
-// (Work, the task overhead) takes `factor` times longer, as on a slowed
-// simulated process.
+// (Work, the task overhead) takes `factor()` times longer, as on a slowed
+// simulated process. The factor is read at each Sleep: `local` may slow the
+// node while it runs (the fault board).
 class SlowedExecutor : public Executor {
  public:
-  SlowedExecutor(Executor& inner, double factor)
-      : inner_(inner), factor_(factor) {}
+  SlowedExecutor(Executor& inner, std::function<double()> factor)
+      : inner_(inner), factor_(std::move(factor)) {}
   void Spawn(std::function<void()> body, void* context) override {
     inner_.Spawn(std::move(body), context);
   }
   std::unique_ptr<Event> NewEvent() override { return inner_.NewEvent(); }
   void Sleep(absl::Duration duration) override {
-    inner_.Sleep(duration * factor_);
+    inner_.Sleep(duration * factor_());
   }
 
  private:
   Executor& inner_;
-  const double factor_;
+  const std::function<double()> factor_;
 };
 
 }  // namespace
@@ -48,7 +49,16 @@ WorkerHost::WorkerHost(Options options)
                             ? fault_board_->SkewFn(options_.fault_node)
                             : std::function<absl::Duration()>()})),
       core_executor_(std::make_unique<SlowedExecutor>(
-          runtime_->executor(), options_.compute_slowdown)) {}
+          runtime_->executor(), SlowdownSource())) {}
+
+std::function<double()> WorkerHost::SlowdownSource() const {
+  const double base = options_.compute_slowdown;
+  FaultBoard* board = fault_board_.get();
+  if (board == nullptr) return [base] { return base; };
+  return [base, board, node = options_.fault_node] {
+    return base * board->Slowdown(node);
+  };
+}
 
 WorkerHost::~WorkerHost() {
   // As NodeHost: stop the loop, then destroy the components.
@@ -92,7 +102,7 @@ absl::StatusOr<std::unique_ptr<WorkerHost>> WorkerHost::Start(
                             *host->store_, host->metrics_,
                             host->task_events_->NewOwnerTrace()},
           core);
-      host->core_->set_compute_slowdown(o.compute_slowdown);
+      host->core_->set_compute_slowdown_source(host->SlowdownSource());
       status = host->core_->Start();
       if (status.ok()) {
         host->task_events_->Start();

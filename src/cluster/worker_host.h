@@ -70,6 +70,8 @@ class WorkerHost {
 
  private:
   explicit WorkerHost(Options options);
+  // The node's slowdown now: --compute_slowdown times the fault board's.
+  std::function<double()> SlowdownSource() const;
 
   Options options_;
   std::unique_ptr<FaultBoard> fault_board_;  // outlives the runtime

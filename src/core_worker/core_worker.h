@@ -172,6 +172,11 @@ class CoreWorker {
   // Synthetic tasks take `factor` times their duration (a slow node; code
   // that calls Work is slowed by the executor instead).
   void set_compute_slowdown(double factor) { compute_slowdown_ = factor; }
+  // As set_compute_slowdown, read at each synthetic task from `factor`
+  // (a real node's slowdown, which `local` may change while it runs).
+  void set_compute_slowdown_source(std::function<double()> factor) {
+    compute_slowdown_source_ = std::move(factor);
+  }
   // True while a task or actor method runs here.
   bool running_task() const { return current_task_.has_value(); }
   size_t num_in_memory_objects() const { return memory_.size(); }
@@ -333,6 +338,7 @@ class CoreWorker {
   std::optional<TaskId> current_task_;
   std::optional<std::pair<TaskId, uint32_t>> last_push_;  // (task, attempt)
   double compute_slowdown_ = 1.0;
+  std::function<double()> compute_slowdown_source_;
   uint64_t blocked_reports_ = 0;  // TaskBlocked sequence numbers
   uint64_t current_lease_ = 0;
   // Caller side: actors this process calls. Ordered for determinism.

@@ -45,7 +45,9 @@ void CoreWorker::RunSyntheticTask(const rpc::TaskSpec& spec,
   }
   runtime_.clock.RunAfter(
       options_.task_overhead +
-          absl::Nanoseconds(spec.synthetic_duration_ns()) * compute_slowdown_,
+          absl::Nanoseconds(spec.synthetic_duration_ns()) *
+              (compute_slowdown_source_ ? compute_slowdown_source_()
+                                        : compute_slowdown_),
       [this, shared_spec, respond = std::move(respond)]() mutable {
         auto finish = [this, shared_spec, respond = std::move(respond)] {
           rpc::PushTaskReply reply;
