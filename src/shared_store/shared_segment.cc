@@ -10,14 +10,18 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "src/common/status_macros.h"
 
 namespace miniray {
 namespace {
@@ -124,6 +128,17 @@ absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::CreateWith(
   return segment;
 }
 
+// What the helper thread of PrepareInBackground shares with Prepare.
+struct SharedSegment::Background {
+  std::thread thread;
+  std::mutex mutex;
+  std::condition_variable changed;
+  size_t done_end = 0;  // bytes [0, done_end) are allocated and mapped
+  absl::Status status;  // the thread's error, if it stopped on one
+  bool finished = false;
+  bool stop = false;  // set by the destructor
+};
+
 absl::Status SharedSegment::Prepare(size_t offset, size_t size) {
   if (offset > size_ || size > size_ - offset) {
     return absl::OutOfRangeError(absl::StrCat("range ", offset, "+", size,
@@ -131,18 +146,39 @@ absl::Status SharedSegment::Prepare(size_t offset, size_t size) {
                                               size_, " bytes)"));
   }
   if (size == 0) return absl::OkStatus();
+  if (background_ != nullptr) {
+    Background& background = *background_;
+    std::unique_lock<std::mutex> lock(background.mutex);
+    background.changed.wait(lock, [&] {
+      return background.done_end >= offset + size || background.finished;
+    });
+    if (background.done_end >= offset + size) return absl::OkStatus();
+    return background.status.ok()
+               ? absl::InternalError("the preparing thread stopped")
+               : background.status;
+  }
+  if (!allocated_ && offset + size > prepared_end_ && fd_ < 0) {
+    return absl::FailedPreconditionError("not a created segment");
+  }
+  RETURN_IF_ERROR(AllocateAndMap(offset, size));
+  if (!allocated_ && offset <= prepared_end_) {
+    prepared_end_ = std::max(prepared_end_, offset + size);
+  }
+  if (!allocated_ && prepared_end_ == size_ && fd_ >= 0) {
+    close(fd_);  // all allocated: the file is not needed any more
+    fd_ = -1;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SharedSegment::AllocateAndMap(size_t offset, size_t size) {
   if (!allocated_ && offset + size > prepared_end_) {
-    if (fd_ < 0) return absl::FailedPreconditionError("not a created segment");
+    // Allocating a range allocated already only walks its pages.
     const int error = posix_fallocate(fd_, static_cast<off_t>(offset),
                                       static_cast<off_t>(size));
     if (error != 0) {
       errno = error;
       return ErrnoStatus("posix_fallocate", name_);
-    }
-    if (offset <= prepared_end_) prepared_end_ = offset + size;
-    if (prepared_end_ == size_) {  // all allocated: the file is not needed
-      close(fd_);
-      fd_ = -1;
     }
   }
   // The memory is there; mapping it now is only faster than faulting it in
@@ -155,6 +191,37 @@ absl::Status SharedSegment::Prepare(size_t offset, size_t size) {
   madvise(static_cast<char*>(address_) + begin, end - begin,
           kMadvisePopulateWrite);
   return absl::OkStatus();
+}
+
+void SharedSegment::PrepareInBackground(size_t step_bytes) {
+  if (allocated_ || fd_ < 0 || background_ != nullptr || size_ == 0) return;
+  background_ = std::make_shared<Background>();
+  background_->thread =
+      std::thread([this, step_bytes] { RunBackground(step_bytes); });
+}
+
+void SharedSegment::RunBackground(size_t step_bytes) {
+  const size_t step = std::max<size_t>(step_bytes, 1);
+  Background& background = *background_;
+  absl::Status status;
+  for (size_t offset = 0; offset < size_ && status.ok(); offset += step) {
+    {
+      std::lock_guard<std::mutex> lock(background.mutex);
+      if (background.stop) break;
+    }
+    const size_t size = std::min(step, size_ - offset);
+    status = AllocateAndMap(offset, size);
+    if (!status.ok()) break;
+    std::lock_guard<std::mutex> lock(background.mutex);
+    background.done_end = offset + size;
+    background.changed.notify_all();
+  }
+  close(fd_);
+  fd_ = -1;  // read by others only after join
+  std::lock_guard<std::mutex> lock(background.mutex);
+  background.status = status;
+  background.finished = true;
+  background.changed.notify_all();
 }
 
 absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::Open(
@@ -176,6 +243,13 @@ absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::Open(
 }
 
 SharedSegment::~SharedSegment() {
+  if (background_ != nullptr) {
+    {
+      std::lock_guard<std::mutex> lock(background_->mutex);
+      background_->stop = true;
+    }
+    background_->thread.join();
+  }
   if (address_ != nullptr) munmap(address_, size_);
   if (fd_ >= 0) close(fd_);
   if (unlink_at_end_) shm_unlink(name_.c_str());

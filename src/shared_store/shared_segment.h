@@ -19,8 +19,12 @@
 // that no single call stops the caller's loop for the whole size:
 //
 //   auto segment = SharedSegment::CreateUnallocated(name, size);
+//   (*segment)->PrepareInBackground(8 << 20);  // optional: a helper thread
 //   RETURN_IF_ERROR((*segment)->Prepare(offset, piece.size()));
 //   std::memcpy((*segment)->mutable_data() + offset, piece.data(), ...);
+//
+// One thread uses a segment (and destroys it); the helper thread of
+// PrepareInBackground is its own business.
 //
 // Names follow shm_open(3): one leading '/', no other '/'.
 #ifndef MINIRAY_SHARED_STORE_SHARED_SEGMENT_H_
@@ -76,7 +80,17 @@ class SharedSegment {
   // page faults, which cost more, one page at a time, than the kernel's
   // filling of the page table in one call. ResourceExhausted when /dev/shm
   // has no room left; OutOfRange past the end.
+  // After PrepareInBackground, it only waits until the helper thread has
+  // done the range (or failed: its error).
   absl::Status Prepare(size_t offset, size_t size);
+  // Starts allocating and mapping the whole of a segment made by
+  // CreateUnallocated on a helper thread, front to back in pieces of
+  // `step_bytes`, so that a writer that calls Prepare before each piece it
+  // writes finds it done: the kernel's work on fresh memory (about half a
+  // second per GiB on a VM) runs beside the writer's loop instead of on it.
+  // Call at most once, before any Prepare; the destructor stops and joins
+  // the thread. Prepare and the destructor must be called from one thread.
+  void PrepareInBackground(size_t step_bytes);
   // The name is no longer ours to unlink.
   void Release() { unlink_at_end_ = false; }
 
@@ -118,6 +132,13 @@ class SharedSegment {
   int fd_;
   const bool allocated_;  // all its memory was allocated at creation
   size_t prepared_end_ = 0;
+  // Allocates (unless allocated_) and maps bytes [offset, offset + size).
+  absl::Status AllocateAndMap(size_t offset, size_t size);
+  // The helper thread of PrepareInBackground, which then alone uses fd_
+  // (and closes it when done); null without one.
+  struct Background;
+  void RunBackground(size_t step_bytes);
+  std::shared_ptr<Background> background_;
 };
 
 }  // namespace miniray

@@ -4,7 +4,8 @@
 // shared memory once, unless it was assembled in a segment as it arrived);
 // segments are unlinked when the store lets go of the object, and a
 // mapping outlives its name; a segment a pulled object is assembled in
-// takes its memory only as each range is prepared for writing.
+// takes its memory only as each range is prepared for writing, or ahead of
+// the writer on a helper thread that a segment's end stops.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -205,6 +206,34 @@ TEST(SharedSegmentTest, AnUnallocatedSegmentTakesMemoryOnlyAsItIsPrepared) {
   EXPECT_EQ((*segment)->view()[0], 'x');
   EXPECT_EQ((*segment)->view()[kSize - 1], 'y');
   EXPECT_TRUE(absl::IsOutOfRange((*segment)->Prepare(kSize - 1, 2)));
+}
+
+TEST(SharedSegmentTest, PreparingInBackgroundAllocatesAheadOfTheWriter) {
+  const std::string name = absl::StrCat("/miniray-test-ahead.", getpid());
+  constexpr size_t kSize = 32 << 20;
+  auto segment = SharedSegment::CreateUnallocated(name, kSize);
+  ASSERT_TRUE(segment.ok()) << segment.status();
+  (*segment)->PrepareInBackground(4 << 20);
+  // No Prepare yet: the helper thread alone allocates it, front to back.
+  for (int i = 0; i < 1000 && SegmentMemory(name) < int64_t{kSize}; ++i) {
+    usleep(10'000);
+  }
+  EXPECT_GE(SegmentMemory(name), int64_t{kSize});
+  ASSERT_TRUE((*segment)->Prepare(kSize - (1 << 20), 1 << 20).ok());
+  std::memset((*segment)->mutable_data() + kSize - (1 << 20), 'e', 1 << 20);
+  ASSERT_TRUE((*segment)->Prepare(0, kSize).ok());
+  EXPECT_EQ((*segment)->view()[kSize - 1], 'e');
+  EXPECT_TRUE(absl::IsOutOfRange((*segment)->Prepare(kSize, 1)));
+}
+
+TEST(SharedSegmentTest, ASegmentPreparedInBackgroundCanGoHalfWay) {
+  const std::string name = absl::StrCat("/miniray-test-gone.", getpid());
+  auto segment = SharedSegment::CreateUnallocated(name, 256 << 20);
+  ASSERT_TRUE(segment.ok()) << segment.status();
+  (*segment)->PrepareInBackground(1 << 20);
+  ASSERT_TRUE((*segment)->Prepare(0, 1 << 20).ok());  // waits for 1 MiB
+  segment->reset();  // stops and joins the thread, unlinks the name
+  EXPECT_FALSE(SegmentExists(name));
 }
 
 TEST(SharedSegmentTest, AnUnallocatedSegmentLargerThanTheFreeMemoryIsRefused) {
