@@ -82,9 +82,9 @@ void ObjectManager::OnLocations(
   }
   if (!reply.ok()) {
     Finish(id, MakeError(rpc::OWNER_DIED,
-                         absl::StrCat("the owner of object ", id.ToString(),
-                                      " is unreachable: ",
-                                      reply.status().message())));
+                         absl::StrCat(
+                             "the owner of object ", id.ToString(),
+                             " is unreachable: ", reply.status().message())));
     return;
   }
   if (!reply->known()) {
@@ -328,11 +328,11 @@ void ObjectManager::HandlePushChunk(const rpc::PushChunkRequest& request,
   if (transfer.created && transfer.received.empty()) {
     // Room was reserved from the owner's size; the chunks confirm it.
     if (request.object_size() != transfer.size) {
-      Finish(id, MakeError(rpc::OBJECT_LOST,
-                           absl::StrCat("object ", id.ToString(), " is ",
-                                        request.object_size(),
-                                        " bytes, its owner said ",
-                                        transfer.size)));
+      Finish(id,
+             MakeError(rpc::OBJECT_LOST,
+                       absl::StrCat("object ", id.ToString(), " is ",
+                                    request.object_size(),
+                                    " bytes, its owner said ", transfer.size)));
       return;
     }
     transfer.num_chunks = request.num_chunks();
@@ -359,8 +359,14 @@ void ObjectManager::HandlePushChunk(const rpc::PushChunkRequest& request,
   // Real bytes come first in an object, so chunks append in index order;
   // chunks are only placed once all are here.
   if (!data.empty()) {
-    PlaceChunk(id, transfer, index * options_.chunk_size, data,
-               request.synthetic_bytes() != 0);
+    absl::Status placed = PlaceChunk(id, transfer, index * options_.chunk_size,
+                                     data, request.synthetic_bytes() != 0);
+    if (!placed.ok()) {
+      Finish(id, MakeError(rpc::OBJECT_STORE_FULL,
+                           absl::StrCat("no room for object ", id.ToString(),
+                                        ": ", placed.message())));
+      return;
+    }
   }
   transfer.synthetic_bytes += request.synthetic_bytes();
   if (transfer.chunks_received == transfer.num_chunks) Complete(id);
@@ -414,29 +420,35 @@ void ObjectManager::Finish(ObjectId id, const rpc::ErrorInfo& error) {
   for (PullCallback& callback : transfer.callbacks) callback(error);
 }
 
-void ObjectManager::PlaceChunk(ObjectId id, Transfer& transfer,
-                               size_t offset, absl::string_view bytes,
-                               bool has_synthetic) {
+absl::Status ObjectManager::PlaceChunk(ObjectId id, Transfer& transfer,
+                                       size_t offset, absl::string_view bytes,
+                                       bool has_synthetic) {
   std::string& data = transfer.data;
   // An object of real bytes only (all of them, in the real runtime) gets
   // one allocation of its whole size at its first chunk: in the buffer
   // the allocator gives (shared memory), else in the string.
   if (data.empty() && !transfer.buffer.has_value() && !has_synthetic) {
-    if (options_.allocate) transfer.buffer = options_.allocate(id, transfer.size);
+    if (options_.allocate)
+      transfer.buffer = options_.allocate(id, transfer.size);
     if (!transfer.buffer.has_value()) data.reserve(transfer.size);
   }
   if (transfer.buffer.has_value() &&
       offset + bytes.size() <= static_cast<size_t>(transfer.size)) {
+    if (transfer.buffer->prepare) {
+      absl::Status ready = transfer.buffer->prepare(offset, bytes.size());
+      if (!ready.ok()) return ready;
+    }
     std::memcpy(transfer.buffer->data + offset, bytes.data(), bytes.size());
     transfer.buffer_bytes += static_cast<int64_t>(bytes.size());
-    return;
+    return absl::OkStatus();
   }
   if (offset == data.size()) {
     data.append(bytes.data(), bytes.size());  // in order, the usual case
-    return;
+    return absl::OkStatus();
   }
   if (data.size() < offset + bytes.size()) data.resize(offset + bytes.size());
   data.replace(offset, bytes.size(), bytes.data(), bytes.size());
+  return absl::OkStatus();
 }
 
 Bytes ObjectManager::AssembledBytes(Transfer& transfer) {

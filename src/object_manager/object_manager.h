@@ -58,11 +58,17 @@ class ObjectManager {
   struct Buffer {
     char* data = nullptr;
     Bytes bytes;
+    // Called before each chunk is copied to bytes [offset, offset + size)
+    // of `data`, to make them ready: a shared-memory segment allocates its
+    // memory a chunk at a time (SharedSegment::Prepare), so that no one
+    // call holds the loop for the whole object. An error fails the pull
+    // with OBJECT_STORE_FULL. Empty: all of `data` is ready.
+    std::function<absl::Status(size_t offset, size_t size)> prepare;
   };
   // Makes a Buffer of `size` bytes for object `id`; nullopt: assemble in a
   // string instead.
-  using Allocator = std::function<std::optional<Buffer>(ObjectId id,
-                                                        int64_t size)>;
+  using Allocator =
+      std::function<std::optional<Buffer>(ObjectId id, int64_t size)>;
 
   struct Options {
     int64_t chunk_size = 5 << 20;
@@ -142,9 +148,9 @@ class ObjectManager {
     int64_t synthetic_bytes = 0;
   };
   // Places a chunk's real bytes at `offset` of the transfer's buffer or
-  // string.
-  void PlaceChunk(ObjectId id, Transfer& transfer, size_t offset,
-                  absl::string_view bytes, bool has_synthetic);
+  // string. Fails when the buffer cannot be made ready (Buffer::prepare).
+  absl::Status PlaceChunk(ObjectId id, Transfer& transfer, size_t offset,
+                          absl::string_view bytes, bool has_synthetic);
   // The assembled bytes, as the stored object's.
   static Bytes AssembledBytes(Transfer& transfer);
 

@@ -3,12 +3,16 @@
 // bandwidth of virtual time, with one transfer per object however many ask,
 // keeps the owner's directory right (new copies, evicted copies, objects the
 // owner does not know), refuses malformed chunks, and asks again for a push
-// that stops half way or gives it up with an error, never waits for ever.
+// that stops half way or gives it up with an error, never waits for ever;
+// and that each chunk is made ready in the allocator's buffer before it is
+// copied there, a chunk that cannot be failing the pull.
 #include "src/object_manager/object_manager.h"
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "glog/logging.h"
 #include "gtest/gtest.h"
@@ -89,8 +93,7 @@ class ObjectManagerTest : public ::testing::Test {
   }
 
   // Stores a primary copy on node `a` and tells the owner it is there.
-  ObjectId PutOnA(Bytes data,
-                  int64_t synthetic_bytes = 0) {
+  ObjectId PutOnA(Bytes data, int64_t synthetic_bytes = 0) {
     const ObjectId id = ObjectId::ForPut(MakeWorkerId(0, 1), ++next_put_);
     StoredObject object{std::move(data), synthetic_bytes};
     owner_.SetLocations(id, {0}, object.size());
@@ -142,7 +145,8 @@ TEST_F(ObjectManagerTest, PullCopiesTheBytesInChunksAndTellsTheOwner) {
   EXPECT_EQ(pull->error.type(), rpc::ERROR_NONE) << pull->error.message();
   const StoredObject* copy = b_->store.Get(id);
   ASSERT_NE(copy, nullptr);
-  EXPECT_TRUE(copy->data.view() == bytes.view()) << "the copy differs from the original";
+  EXPECT_TRUE(copy->data.view() == bytes.view())
+      << "the copy differs from the original";
   EXPECT_EQ(copy->synthetic_bytes, 0);
   EXPECT_FALSE(b_->store.IsPrimary(id));
   EXPECT_EQ(a_->transport.sent(PushChunk::kName).messages, 3);
@@ -216,6 +220,62 @@ TEST_F(ObjectManagerTest, PulledBytesAreAssembledWhereTheAllocatorSays) {
   EXPECT_TRUE(copy->data.view() == bytes.view());
 }
 
+TEST_F(ObjectManagerTest, EachChunkIsPreparedInTheBufferBeforeItIsCopied) {
+  std::vector<std::pair<size_t, size_t>> prepared;
+  std::shared_ptr<std::string> room;
+  b_.reset();
+  b_ = std::make_unique<Node>(
+      loop_, network_, metrics_, 1,
+      [&](ObjectId, int64_t size) -> std::optional<ObjectManager::Buffer> {
+        room = std::make_shared<std::string>(size, '\0');
+        return ObjectManager::Buffer{room->data(), Bytes::Wrap(room, *room),
+                                     [&](size_t offset, size_t size) {
+                                       // Nothing was written there yet.
+                                       EXPECT_EQ(room->substr(offset, size),
+                                                 std::string(size, '\0'));
+                                       prepared.emplace_back(offset, size);
+                                       return absl::OkStatus();
+                                     }};
+      });
+  SetViews(*b_);
+  const Bytes bytes = Pattern(kChunkBytes * 5 / 2);
+  const ObjectId id = PutOnA(bytes);
+
+  std::shared_ptr<PullResult> pull = Pull(*b_, id);
+  RunUntilDone(*pull);
+  EXPECT_EQ(pull->error.type(), rpc::ERROR_NONE) << pull->error.message();
+  const size_t chunk = kChunkBytes;
+  EXPECT_EQ(prepared, (std::vector<std::pair<size_t, size_t>>{
+                          {0, chunk}, {chunk, chunk}, {2 * chunk, chunk / 2}}));
+  EXPECT_TRUE(b_->store.Get(id)->data.view() == bytes.view());
+}
+
+TEST_F(ObjectManagerTest, AChunkThatCannotBePreparedFailsThePullStoreFull) {
+  std::shared_ptr<std::string> room;
+  b_.reset();
+  b_ = std::make_unique<Node>(
+      loop_, network_, metrics_, 1,
+      [&](ObjectId, int64_t size) -> std::optional<ObjectManager::Buffer> {
+        room = std::make_shared<std::string>(size, '\0');
+        return ObjectManager::Buffer{
+            room->data(), Bytes::Wrap(room, *room), [](size_t offset, size_t) {
+              return offset == 0 ? absl::OkStatus()
+                                 : absl::ResourceExhaustedError("shm full");
+            }};
+      });
+  SetViews(*b_);
+  const ObjectId id = PutOnA(Pattern(kChunkBytes * 3));
+
+  std::shared_ptr<PullResult> pull = Pull(*b_, id);
+  RunUntilDone(*pull);
+  EXPECT_EQ(pull->error.type(), rpc::OBJECT_STORE_FULL);
+  EXPECT_NE(pull->error.message().find("shm full"), std::string::npos)
+      << pull->error.message();
+  EXPECT_FALSE(b_->store.Contains(id));
+  EXPECT_EQ(b_->store.stats().used_bytes, 0)
+      << "the reservation was not given back";
+}
+
 // Regression: the source sent every chunk of an object at once, so a 1 GiB
 // object was copied into 1 GiB of messages before the first one left.
 TEST_F(ObjectManagerTest, PushKeepsAtMostAWindowOfChunksInFlight) {
@@ -238,7 +298,8 @@ TEST_F(ObjectManagerTest, PushKeepsAtMostAWindowOfChunksInFlight) {
   EXPECT_EQ(a_->transport.sent(PushChunk::kName).messages, window + 3);
   const StoredObject* copy = b_->store.Get(id);
   ASSERT_NE(copy, nullptr);
-  EXPECT_TRUE(copy->data.view() == bytes.view()) << "the copy differs from the original";
+  EXPECT_TRUE(copy->data.view() == bytes.view())
+      << "the copy differs from the original";
   // Acknowledgements add round trips, not idle wire time: the window keeps
   // the link busy.
   EXPECT_LT(pull->at, WireTime(size) + absl::Milliseconds(2));
@@ -246,8 +307,7 @@ TEST_F(ObjectManagerTest, PushKeepsAtMostAWindowOfChunksInFlight) {
 
 TEST_F(ObjectManagerTest, SyntheticObjectTransfersAtItsFullSize) {
   const int64_t size = 6000000;  // 6 chunks, none of them real bytes
-  const ObjectId id =
-      PutOnA(Bytes(std::string()), /*synthetic_bytes=*/size);
+  const ObjectId id = PutOnA(Bytes(std::string()), /*synthetic_bytes=*/size);
 
   std::shared_ptr<PullResult> pull = Pull(*b_, id);
   RunUntilDone(*pull);
@@ -316,7 +376,10 @@ TEST_F(ObjectManagerTest, MalformedChunkIsRefused) {
   ASSERT_TRUE(sender.Start().ok());
   std::optional<absl::Status> status;
   sender.CallSerialized<PushChunk>(
-      "b:7000", std::string("\x0a\x64" "abc", 5),
+      "b:7000",
+      std::string("\x0a\x64"
+                  "abc",
+                  5),
       [&](absl::StatusOr<rpc::PushChunkReply> reply) {
         status = reply.status();
       });
@@ -370,14 +433,14 @@ TEST_F(ObjectManagerTest, PushThatStopsHalfWayIsAskedForAgain) {
 TEST_F(ObjectManagerTest, SourceThatNeverPushesIsGivenUpOnWithAClearError) {
   RpcEndpoint silent(network_, "c:7000");
   int asks = 0;
-  silent.Handle<PullObject>([&](rpc::PullObjectRequest request,
-                                Respond<PullObject> respond) {
-    ++asks;
-    rpc::PullObjectReply reply;
-    reply.set_found(true);
-    reply.set_object_size(kChunkBytes);
-    respond(std::move(reply));
-  });
+  silent.Handle<PullObject>(
+      [&](rpc::PullObjectRequest request, Respond<PullObject> respond) {
+        ++asks;
+        rpc::PullObjectReply reply;
+        reply.set_found(true);
+        reply.set_object_size(kChunkBytes);
+        respond(std::move(reply));
+      });
   ASSERT_TRUE(silent.Start().ok());
   NodeView c;
   c.id = 2;
@@ -390,8 +453,8 @@ TEST_F(ObjectManagerTest, SourceThatNeverPushesIsGivenUpOnWithAClearError) {
 
   std::shared_ptr<PullResult> pull = Pull(*b_, id);
   const ObjectManager::Options options;
-  RunUntilDone(*pull, options.progress_timeout *
-                          (options.progress_retries_max + 2));
+  RunUntilDone(*pull,
+               options.progress_timeout * (options.progress_retries_max + 2));
   EXPECT_EQ(pull->error.type(), rpc::OBJECT_LOST);
   EXPECT_NE(pull->error.message().find("no chunk came"), std::string::npos)
       << pull->error.message();

@@ -3,7 +3,9 @@
 // the store's own bytes (an object that arrived otherwise is copied into
 // shared memory once, unless it was assembled in a segment as it arrived);
 // segments are unlinked when the store lets go of the object, and a
-// mapping outlives its name.
+// mapping outlives its name; a segment a pulled object is assembled in
+// takes its memory only as each range is prepared for writing, or ahead of
+// the writer on a helper thread that a segment's end stops.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +32,13 @@ ObjectId Id(uint64_t n) { return ObjectId::ForPut(MakeWorkerId(0, 1), n); }
 bool SegmentExists(const std::string& name) {
   struct stat info;
   return stat(absl::StrCat("/dev/shm", name).c_str(), &info) == 0;
+}
+
+// The memory segment `name` holds, in bytes (-1 if it does not exist).
+int64_t SegmentMemory(const std::string& name) {
+  struct stat info;
+  if (stat(absl::StrCat("/dev/shm", name).c_str(), &info) != 0) return -1;
+  return static_cast<int64_t>(info.st_blocks) * 512;
 }
 
 class SharedStoreTest : public ::testing::Test {
@@ -105,6 +114,8 @@ TEST_F(SharedStoreTest, AnObjectFromElsewhereIsCopiedIntoSharedMemoryOnce) {
 TEST_F(SharedStoreTest, APulledObjectAssembledInASegmentIsNotCopiedAgain) {
   std::optional<ObjectManager::Buffer> room = service_.Allocate(Id(7), 6);
   ASSERT_TRUE(room.has_value());
+  ASSERT_TRUE(room->prepare);
+  ASSERT_TRUE(room->prepare(0, 6).ok());
   std::memcpy(room->data, "pulled", 6);  // as the object manager's chunks
   ASSERT_TRUE(store_.Create(Id(7), 6).ok());
   store_.Seal(Id(7), {std::move(room->bytes)});
@@ -140,7 +151,8 @@ TEST_F(SharedStoreTest, FreeUnlinksTheSegmentButAMappingStaysReadable) {
   ASSERT_TRUE(read.has_value());
   store_.Free(Id(5));
   EXPECT_EQ(read->data.view(), "kept");
-  EXPECT_EQ(SharedSegment::UnlinkAll(prefix_), 0) << "the segment outlived Free";
+  EXPECT_EQ(SharedSegment::UnlinkAll(prefix_), 0)
+      << "the segment outlived Free";
   std::optional<StoredObject> again;
   OnFiber([&] { again = client_.Get(Id(5)); });
   EXPECT_FALSE(again.has_value());
@@ -174,6 +186,69 @@ TEST(SharedSegmentTest, CreateRefusesAnExistingNameAndOpenAMissingOne) {
   EXPECT_TRUE(absl::IsAlreadyExists(SharedSegment::Create(name, 4).status()));
   first->reset();  // unlinks
   EXPECT_TRUE(absl::IsNotFound(SharedSegment::Open(name, false).status()));
+}
+
+// The segment a pulled object arrives in was allocated whole at its first
+// chunk, which held the node's loop for a third of a second per GiB.
+TEST(SharedSegmentTest, AnUnallocatedSegmentTakesMemoryOnlyAsItIsPrepared) {
+  const std::string name = absl::StrCat("/miniray-test-lazy.", getpid());
+  constexpr size_t kSize = 4 << 20;
+  auto segment = SharedSegment::CreateUnallocated(name, kSize);
+  ASSERT_TRUE(segment.ok()) << segment.status();
+  EXPECT_EQ(SegmentMemory(name), 0);
+  ASSERT_TRUE((*segment)->Prepare(0, 1 << 20).ok());
+  EXPECT_GE(SegmentMemory(name), 1 << 20);
+  EXPECT_LT(SegmentMemory(name), static_cast<int64_t>(kSize));
+  std::memset((*segment)->mutable_data(), 'x', 1 << 20);
+  ASSERT_TRUE((*segment)->Prepare(1 << 20, kSize - (1 << 20)).ok());
+  EXPECT_GE(SegmentMemory(name), static_cast<int64_t>(kSize));
+  std::memset((*segment)->mutable_data() + (1 << 20), 'y', kSize - (1 << 20));
+  EXPECT_EQ((*segment)->view()[0], 'x');
+  EXPECT_EQ((*segment)->view()[kSize - 1], 'y');
+  EXPECT_TRUE(absl::IsOutOfRange((*segment)->Prepare(kSize - 1, 2)));
+}
+
+TEST(SharedSegmentTest, PreparingInBackgroundAllocatesAheadOfTheWriter) {
+  const std::string name = absl::StrCat("/miniray-test-ahead.", getpid());
+  constexpr size_t kSize = 32 << 20;
+  auto segment = SharedSegment::CreateUnallocated(name, kSize);
+  ASSERT_TRUE(segment.ok()) << segment.status();
+  (*segment)->PrepareInBackground(4 << 20);
+  // No Prepare yet: the helper thread alone allocates it, front to back.
+  for (int i = 0; i < 1000 && SegmentMemory(name) < int64_t{kSize}; ++i) {
+    usleep(10'000);
+  }
+  EXPECT_GE(SegmentMemory(name), int64_t{kSize});
+  ASSERT_TRUE((*segment)->Prepare(kSize - (1 << 20), 1 << 20).ok());
+  std::memset((*segment)->mutable_data() + kSize - (1 << 20), 'e', 1 << 20);
+  ASSERT_TRUE((*segment)->Prepare(0, kSize).ok());
+  EXPECT_EQ((*segment)->view()[kSize - 1], 'e');
+  EXPECT_TRUE(absl::IsOutOfRange((*segment)->Prepare(kSize, 1)));
+}
+
+TEST(SharedSegmentTest, ASegmentPreparedInBackgroundCanGoHalfWay) {
+  const std::string name = absl::StrCat("/miniray-test-gone.", getpid());
+  auto segment = SharedSegment::CreateUnallocated(name, 256 << 20);
+  ASSERT_TRUE(segment.ok()) << segment.status();
+  (*segment)->PrepareInBackground(1 << 20);
+  ASSERT_TRUE((*segment)->Prepare(0, 1 << 20).ok());  // waits for 1 MiB
+  segment->reset();  // stops and joins the thread, unlinks the name
+  EXPECT_FALSE(SegmentExists(name));
+}
+
+TEST(SharedSegmentTest, AnUnallocatedSegmentLargerThanTheFreeMemoryIsRefused) {
+  const std::string name = absl::StrCat("/miniray-test-huge.", getpid());
+  auto segment = SharedSegment::CreateUnallocated(name, size_t{1} << 50);
+  EXPECT_TRUE(absl::IsResourceExhausted(segment.status())) << segment.status();
+  EXPECT_FALSE(SegmentExists(name));
+}
+
+TEST(SharedSegmentTest, CreateAllocatesTheWholeSegmentAtOnce) {
+  const std::string name = absl::StrCat("/miniray-test-whole.", getpid());
+  auto segment = SharedSegment::CreateWith(name, std::string(1 << 20, 'z'));
+  ASSERT_TRUE(segment.ok()) << segment.status();
+  EXPECT_GE(SegmentMemory(name), 1 << 20);
+  EXPECT_EQ((*segment)->view(), std::string(1 << 20, 'z'));
 }
 
 }  // namespace

@@ -15,6 +15,12 @@ namespace {
 
 // Recorded segments are first checked against the store at this many.
 constexpr size_t kPruneAtLeast = 1024;
+// A pulled object's segment is allocated and mapped ahead of its chunks in
+// pieces of this size (SharedSegment::PrepareInBackground).
+constexpr size_t kPrepareStepBytes = 8 << 20;
+// Smaller objects are prepared on the loop, chunk by chunk: a thread's start
+// would cost more than it saves.
+constexpr int64_t kBackgroundAtLeastBytes = 64 << 20;
 
 }  // namespace
 
@@ -59,7 +65,8 @@ void StoreService::HandlePut(rpc::StorePutRequest request,
   StoredObject object{SharedSegment::AsBytes(*segment),
                       request.synthetic_bytes()};
   const void* owner = object.data.owner().get();
-  absl::Status status = PutPrimaryOverReservation(store_, id, std::move(object));
+  absl::Status status =
+      PutPrimaryOverReservation(store_, id, std::move(object));
   // On failure the segment goes with the last reference here: unlinked.
   if (status.ok()) {
     segments_[id] = Segment{request.segment(), owner};
@@ -114,13 +121,26 @@ absl::StatusOr<std::string> StoreService::SegmentOf(
 }
 
 std::optional<ObjectManager::Buffer> StoreService::Allocate(ObjectId id,
-                                                           int64_t size) {
+                                                            int64_t size) {
   const std::string name = absl::StrCat(prefix_, "n", next_segment_++);
+  // Its memory is allocated as the chunks arrive (Buffer::prepare) rather
+  // than all at the first chunk, which held this loop for about a third of
+  // a second per GiB while the source, its window of chunks unacknowledged,
+  // waited; for a large object, on a helper thread ahead of the chunks,
+  // since that work (allocating, zeroing and mapping fresh pages) was half
+  // of this loop's in a pull.
   absl::StatusOr<std::shared_ptr<SharedSegment>> segment =
-      SharedSegment::Create(name, static_cast<size_t>(size));
+      SharedSegment::CreateUnallocated(name, static_cast<size_t>(size));
   if (!segment.ok()) return std::nullopt;
-  ObjectManager::Buffer buffer{(*segment)->mutable_data(),
-                               SharedSegment::AsBytes(*segment)};
+  std::shared_ptr<SharedSegment> writable = *std::move(segment);
+  if (size >= kBackgroundAtLeastBytes) {
+    writable->PrepareInBackground(kPrepareStepBytes);
+  }
+  ObjectManager::Buffer buffer{writable->mutable_data(),
+                               SharedSegment::AsBytes(writable),
+                               [writable](size_t offset, size_t size) {
+                                 return writable->Prepare(offset, size);
+                               }};
   // Recorded now; it counts once the store holds these bytes as the
   // object's (SegmentOf compares owners), so an abandoned transfer's
   // segment is never named to a reader.

@@ -52,8 +52,10 @@ class StoreService {
 
   // A new segment of `size` bytes for object `id`, arriving from another
   // node: the object manager writes its chunks there and stores the result
-  // (ObjectManager::Options::allocate). nullopt if no segment can be made
-  // (the object manager then assembles the object in memory).
+  // (ObjectManager::Options::allocate). Its memory is allocated as the
+  // chunks come (Buffer::prepare). nullopt if no segment can be made, or
+  // /dev/shm has less than `size` free (the object manager then assembles
+  // the object in memory).
   std::optional<ObjectManager::Buffer> Allocate(ObjectId id, int64_t size);
   const Address& address() const { return endpoint_.address(); }
   const std::string& segment_prefix() const { return prefix_; }
