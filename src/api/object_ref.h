@@ -8,7 +8,10 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
+
+#include "absl/strings/string_view.h"
 
 #include "src/common/ids.h"
 #include "src/core_worker/core_worker.h"
@@ -35,6 +38,11 @@ void ThrowIfError(const rpc::ErrorInfo& error);
 
 template <typename T>
 class ObjectRef {
+  static_assert(!std::is_same_v<T, absl::string_view>,
+                "an object cannot hold an absl::string_view (a view of bytes "
+                "that go away): return or Put a std::string; take "
+                "absl::string_view as a task parameter to read one in place");
+
  public:
   ObjectRef() = default;
   ~ObjectRef() { Release(); }

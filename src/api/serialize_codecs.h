@@ -31,6 +31,7 @@
 #include "absl/base/config.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "src/api/serialize_archive.h"
 
 namespace miniray {
@@ -110,7 +111,8 @@ template <typename T, typename Enable>
 struct Codec {
   static_assert(kAlwaysFalse<T>,
                 "miniray::Serialize: unsupported type. Supported: bool, "
-                "integers, float, double, std::string, std::vector, "
+                "integers, float, double, std::string (absl::string_view "
+                "as a task parameter), std::vector, "
                 "std::pair, std::tuple, std::map, std::optional, and structs "
                 "with a member `template <typename Archive> void "
                 "Serialize(Archive& ar) { ar(field1, field2); }`.");
@@ -219,6 +221,29 @@ struct Codec<std::string> {
     if (!ReadCount<std::string>(reader, 1, &size)) return;
     if (!reader.Take(size, &bytes)) return;  // Unreachable: size was checked.
     value.assign(bytes, size);
+  }
+};
+
+// A view of a string's bytes where they lie, for task and actor method
+// parameters only: no copy of a large argument (its object is mapped from
+// the store, and the view is valid while the task runs). Written as a
+// std::string, so a task taking one accepts an ObjectRef<std::string>. An
+// ObjectRef<absl::string_view> does not compile: a view cannot outlive its
+// bytes.
+template <>
+struct Codec<absl::string_view> {
+  static constexpr size_t kMinBytes = 8;
+  static std::string Name() { return "string"; }
+  static void Write(ArchiveWriter& writer, absl::string_view value) {
+    WriteCount(writer, value);
+    writer.AppendBytes(value.data(), value.size());
+  }
+  static void Read(ArchiveReader& reader, absl::string_view& value) {
+    uint64_t size;
+    const char* bytes;
+    if (!ReadCount<absl::string_view>(reader, 1, &size)) return;
+    if (!reader.Take(size, &bytes)) return;  // Unreachable: size was checked.
+    value = absl::string_view(bytes, size);
   }
 };
 

@@ -2,7 +2,8 @@
 // Serialize/Deserialize bit-exactly with deterministic bytes in the documented
 // format, and that truncated, overlong, non-canonical or hostile input (such
 // as a declared length of 2^60) yields InvalidArgument naming the expected
-// type, without crashing or allocating.
+// type, without crashing or allocating; and that an absl::string_view reads
+// a string in place, as a view of the input's bytes.
 #include "src/api/serialize.h"
 
 #include <cmath>
@@ -110,6 +111,21 @@ TEST(SerializeTest, ScalarsRoundTrip) {
   EXPECT_EQ(RoundTrip(std::string("hello\0world", 11)),
             std::string("hello\0world", 11));
   EXPECT_EQ(RoundTrip(std::string()), "");
+}
+
+// A task parameter of type absl::string_view views its argument where it
+// lies: the bytes of a std::string's encoding, not a copy of them.
+TEST(SerializeTest, AStringViewReadsAStringInPlace) {
+  const std::string bytes = Serialize(std::string("hello, world"));
+  absl::StatusOr<absl::string_view> view = Deserialize<absl::string_view>(bytes);
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(*view, "hello, world");
+  EXPECT_GE(view->data(), bytes.data());
+  EXPECT_LE(view->data() + view->size(), bytes.data() + bytes.size());
+  // Written as a std::string is: either side can read the other.
+  EXPECT_EQ(Serialize(absl::string_view("hello, world")), bytes);
+  EXPECT_FALSE(
+      Deserialize<absl::string_view>(bytes.substr(0, bytes.size() - 1)).ok());
 }
 
 TEST(SerializeTest, FloatingPointIsBitExact) {
