@@ -8,6 +8,8 @@
 // no invariant broke); 1 when the run broke an expectation (or the program
 // failed, or fuzz found a violation); 2 for bad input (a scenario that does
 // not parse or validate, an unknown command or flag).
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -300,11 +302,16 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "sim" && argc == 3) return miniray::RunSim(argv[2]);
   if (command == "fuzz" && argc == 3) return miniray::RunFuzz(argv[2]);
-  if (miniray::IsClusterCommand(command)) {
-    return miniray::RunClusterCommand(argc, argv);
-  }
-  if (miniray::IsDeployCommand(command)) {
-    return miniray::RunDeployCommand(argc, argv);
+  if (miniray::IsClusterCommand(command) || miniray::IsDeployCommand(command)) {
+    // Real processes move objects in 5 MiB chunks: keep such buffers on the
+    // heap and reuse them, not fresh pages from the kernel for each chunk
+    // (glibc maps blocks of 128 KiB and up afresh until its threshold
+    // adapts; docs/real-cluster.md section 9.3).
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+    return miniray::IsClusterCommand(command)
+               ? miniray::RunClusterCommand(argc, argv)
+               : miniray::RunDeployCommand(argc, argv);
   }
   if (command == "sim") {
     std::cerr << "usage: miniray sim FILE [--seed=N] [--json] [--dot=F] "
