@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "src/common/status_macros.h"
 #include "src/object_manager/chunk_codec.h"
 #include "src/rpc/convert.h"
 
@@ -362,11 +363,7 @@ absl::Status ObjectManager::PlaceChunk(ObjectId id, Transfer& transfer,
   }
   if (transfer.buffer.has_value() &&
       offset + bytes.size() <= static_cast<size_t>(transfer.size)) {
-    if (transfer.buffer->prepare) {
-      absl::Status ready = transfer.buffer->prepare(offset, bytes.size());
-      if (!ready.ok()) return ready;
-    }
-    std::memcpy(transfer.buffer->data + offset, bytes.data(), bytes.size());
+    RETURN_IF_ERROR(transfer.buffer->write(offset, bytes));
     transfer.buffer_bytes += static_cast<int64_t>(bytes.size());
     return absl::OkStatus();
   }

@@ -53,17 +53,14 @@ class ObjectManager {
  public:
   using PullCallback = std::function<void(const rpc::ErrorInfo& error)>;
 
-  // Room for a pulled object's bytes, written chunk by chunk at `data`, then
-  // stored as `bytes` (whose buffer `data` points into).
+  // Room for a pulled object's bytes, written chunk by chunk with `write`,
+  // then stored as `bytes`.
   struct Buffer {
-    char* data = nullptr;
     Bytes bytes;
-    // Called before each chunk is copied to bytes [offset, offset + size)
-    // of `data`, to make them ready: a shared-memory segment allocates its
-    // memory a chunk at a time (SharedSegment::Prepare), so that no one
-    // call holds the loop for the whole object. An error fails the pull
-    // with OBJECT_STORE_FULL. Empty: all of `data` is ready.
-    std::function<absl::Status(size_t offset, size_t size)> prepare;
+    // Copies a chunk to bytes [offset, offset + chunk.size()) of `bytes`
+    // (a shared-memory segment: SharedSegment::Write). An error fails the
+    // pull with OBJECT_STORE_FULL.
+    std::function<absl::Status(size_t offset, absl::string_view chunk)> write;
   };
   // Makes a Buffer of `size` bytes for object `id`; nullopt: assemble in a
   // string instead.
@@ -148,7 +145,7 @@ class ObjectManager {
     int64_t synthetic_bytes = 0;
   };
   // Places a chunk's real bytes at `offset` of the transfer's buffer or
-  // string. Fails when the buffer cannot be made ready (Buffer::prepare).
+  // string. Fails when the buffer cannot take it (Buffer::write).
   absl::Status PlaceChunk(ObjectId id, Transfer& transfer, size_t offset,
                           absl::string_view bytes, bool has_synthetic);
   // The assembled bytes, as the stored object's.

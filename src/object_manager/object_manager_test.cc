@@ -16,6 +16,7 @@
 
 #include "glog/logging.h"
 #include "gtest/gtest.h"
+#include "src/common/status_macros.h"
 #include "src/rpc/convert.h"
 #include "src/runtime/sim/sim_loop.h"
 #include "src/runtime/sim/sim_network.h"
@@ -65,6 +66,21 @@ Bytes Pattern(int64_t size) {
   std::string bytes(size, '\0');
   for (int64_t i = 0; i < size; ++i) bytes[i] = static_cast<char>(i * 7 % 251);
   return Bytes(std::move(bytes));
+}
+
+// A Buffer over `room` whose write copies the chunk there, after asking
+// `check` (the chunk's offset and size), whose error it returns instead.
+ObjectManager::Buffer RoomBuffer(
+    std::shared_ptr<std::string> room,
+    std::function<absl::Status(size_t offset, size_t size)> check = nullptr) {
+  std::string* bytes = room.get();
+  return ObjectManager::Buffer{
+      Bytes::Wrap(room, *room),
+      [bytes, check](size_t offset, absl::string_view chunk) {
+        if (check) RETURN_IF_ERROR(check(offset, chunk.size()));
+        bytes->replace(offset, chunk.size(), chunk.data(), chunk.size());
+        return absl::OkStatus();
+      }};
 }
 
 class ObjectManagerTest : public ::testing::Test {
@@ -203,7 +219,7 @@ TEST_F(ObjectManagerTest, PulledBytesAreAssembledWhereTheAllocatorSays) {
       [&](ObjectId, int64_t size) -> std::optional<ObjectManager::Buffer> {
         asked.push_back(size);
         room = std::make_shared<std::string>(size, '\0');
-        return ObjectManager::Buffer{room->data(), Bytes::Wrap(room, *room)};
+        return RoomBuffer(room);
       });
   SetViews(*b_);
   const Bytes bytes = Pattern(kChunkBytes * 5 / 2);
@@ -220,22 +236,18 @@ TEST_F(ObjectManagerTest, PulledBytesAreAssembledWhereTheAllocatorSays) {
   EXPECT_TRUE(copy->data.view() == bytes.view());
 }
 
-TEST_F(ObjectManagerTest, EachChunkIsPreparedInTheBufferBeforeItIsCopied) {
-  std::vector<std::pair<size_t, size_t>> prepared;
+TEST_F(ObjectManagerTest, EachChunkIsWrittenToTheBufferAtItsOffset) {
+  std::vector<std::pair<size_t, size_t>> written;
   std::shared_ptr<std::string> room;
   b_.reset();
   b_ = std::make_unique<Node>(
       loop_, network_, metrics_, 1,
       [&](ObjectId, int64_t size) -> std::optional<ObjectManager::Buffer> {
         room = std::make_shared<std::string>(size, '\0');
-        return ObjectManager::Buffer{room->data(), Bytes::Wrap(room, *room),
-                                     [&](size_t offset, size_t size) {
-                                       // Nothing was written there yet.
-                                       EXPECT_EQ(room->substr(offset, size),
-                                                 std::string(size, '\0'));
-                                       prepared.emplace_back(offset, size);
-                                       return absl::OkStatus();
-                                     }};
+        return RoomBuffer(room, [&](size_t offset, size_t size) {
+          written.emplace_back(offset, size);
+          return absl::OkStatus();
+        });
       });
   SetViews(*b_);
   const Bytes bytes = Pattern(kChunkBytes * 5 / 2);
@@ -245,23 +257,22 @@ TEST_F(ObjectManagerTest, EachChunkIsPreparedInTheBufferBeforeItIsCopied) {
   RunUntilDone(*pull);
   EXPECT_EQ(pull->error.type(), rpc::ERROR_NONE) << pull->error.message();
   const size_t chunk = kChunkBytes;
-  EXPECT_EQ(prepared, (std::vector<std::pair<size_t, size_t>>{
+  EXPECT_EQ(written, (std::vector<std::pair<size_t, size_t>>{
                           {0, chunk}, {chunk, chunk}, {2 * chunk, chunk / 2}}));
   EXPECT_TRUE(b_->store.Get(id)->data.view() == bytes.view());
 }
 
-TEST_F(ObjectManagerTest, AChunkThatCannotBePreparedFailsThePullStoreFull) {
+TEST_F(ObjectManagerTest, AChunkThatCannotBeWrittenFailsThePullStoreFull) {
   std::shared_ptr<std::string> room;
   b_.reset();
   b_ = std::make_unique<Node>(
       loop_, network_, metrics_, 1,
       [&](ObjectId, int64_t size) -> std::optional<ObjectManager::Buffer> {
         room = std::make_shared<std::string>(size, '\0');
-        return ObjectManager::Buffer{
-            room->data(), Bytes::Wrap(room, *room), [](size_t offset, size_t) {
-              return offset == 0 ? absl::OkStatus()
-                                 : absl::ResourceExhaustedError("shm full");
-            }};
+        return RoomBuffer(room, [](size_t offset, size_t) {
+          return offset == 0 ? absl::OkStatus()
+                             : absl::ResourceExhaustedError("shm full");
+        });
       });
   SetViews(*b_);
   const ObjectId id = PutOnA(Pattern(kChunkBytes * 3));

@@ -10,11 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <cstdint>
 #include <cstring>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -25,13 +22,6 @@
 
 namespace miniray {
 namespace {
-
-// madvise(2)'s MADV_POPULATE_WRITE (Linux 5.14), which older headers lack.
-#ifdef MADV_POPULATE_WRITE
-constexpr int kMadvisePopulateWrite = MADV_POPULATE_WRITE;
-#else
-constexpr int kMadvisePopulateWrite = 23;
-#endif
 
 absl::Status ErrnoStatus(absl::string_view what, const std::string& name) {
   const int error = errno;
@@ -45,20 +35,13 @@ absl::Status ErrnoStatus(absl::string_view what, const std::string& name) {
   return absl::InternalError(message);
 }
 
-// Maps `size` bytes of `fd` read-only (nothing for an empty segment) and
-// closes it.
-absl::StatusOr<void*> MapAndClose(int fd, size_t size,
+// Maps `size` bytes of `fd` read-only (nothing for an empty segment),
+// with `flags` added to MAP_SHARED.
+absl::StatusOr<void*> MapReadOnly(int fd, size_t size, int flags,
                                   const std::string& name) {
-  void* address = nullptr;
-  if (size > 0) {
-    address = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-    if (address == MAP_FAILED) {
-      absl::Status status = ErrnoStatus("mmap", name);
-      close(fd);
-      return status;
-    }
-  }
-  close(fd);
+  if (size == 0) return nullptr;
+  void* address = mmap(nullptr, size, PROT_READ, MAP_SHARED | flags, fd, 0);
+  if (address == MAP_FAILED) return ErrnoStatus("mmap", name);
   return address;
 }
 
@@ -66,54 +49,32 @@ absl::StatusOr<void*> MapAndClose(int fd, size_t size,
 
 absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::Create(
     const std::string& name, size_t size) {
-  return CreateAndMap(name, size, /*allocate=*/true);
-}
-
-absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::CreateUnallocated(
-    const std::string& name, size_t size) {
-  return CreateAndMap(name, size, /*allocate=*/false);
-}
-
-absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::CreateAndMap(
-    const std::string& name, size_t size, bool allocate) {
   const int fd = shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
   if (fd < 0) return ErrnoStatus("shm_open", name);
-  // Allocated now, not at the first write: a full /dev/shm is an error
-  // here (ENOSPC), not a SIGBUS in the middle of a copy. Unallocated, it
-  // only has its size, and Prepare allocates it range by range.
+  // Only the size is set: Write takes the memory, and a full /dev/shm is
+  // then its error (ENOSPC), where a write through the mapping would have
+  // raised SIGBUS. The pages are mapped as they come (read faults), since
+  // there are none yet to map at once.
   int error = 0;
   struct statvfs space;
-  if (size > 0 && allocate) {
-    error = posix_fallocate(fd, 0, static_cast<off_t>(size));
-  } else if (size > 0 && fstatvfs(fd, &space) == 0 &&
-             static_cast<uint64_t>(space.f_bavail) * space.f_frsize < size) {
+  if (size > 0 && fstatvfs(fd, &space) == 0 &&
+      static_cast<uint64_t>(space.f_bavail) * space.f_frsize < size) {
     error = ENOSPC;
   } else if (size > 0 && ftruncate(fd, static_cast<off_t>(size)) != 0) {
     error = errno;
   }
-  if (error != 0) {
-    errno = error;
-    absl::Status status = ErrnoStatus("allocating", name);
+  absl::StatusOr<void*> address =
+      error == 0 ? MapReadOnly(fd, size, 0, name)
+                 : (errno = error, ErrnoStatus("allocating", name));
+  if (!address.ok()) {
     close(fd);
     shm_unlink(name.c_str());
-    return status;
+    return address.status();
   }
-  void* address = nullptr;
-  if (size > 0) {
-    address = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (address == MAP_FAILED) {
-      absl::Status status = ErrnoStatus("mmap", name);
-      close(fd);
-      shm_unlink(name.c_str());
-      return status;
-    }
-  }
-  // An allocated segment's file is needed only to be mapped.
-  const bool keep_file = !allocate && size > 0;
+  const bool keep_file = size > 0;
   if (!keep_file) close(fd);
-  return std::shared_ptr<SharedSegment>(
-      new SharedSegment(name, address, size, /*unlink_at_end=*/true,
-                        keep_file ? fd : -1, !keep_file));
+  return std::shared_ptr<SharedSegment>(new SharedSegment(
+      name, *address, size, /*unlink_at_end=*/true, keep_file ? fd : -1));
 }
 
 absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::CreateWith(
@@ -121,107 +82,38 @@ absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::CreateWith(
   absl::StatusOr<std::shared_ptr<SharedSegment>> segment =
       Create(name, bytes.size());
   if (!segment.ok() || bytes.empty()) return segment;
-  // Mapped in one call rather than a page fault per page of the copy.
-  absl::Status prepared = (*segment)->Prepare(0, bytes.size());
-  if (!prepared.ok()) return prepared;
-  std::memcpy((*segment)->mutable_data(), bytes.data(), bytes.size());
+  RETURN_IF_ERROR((*segment)->Write(0, bytes));
   return segment;
 }
 
-// What the helper thread of PrepareInBackground shares with Prepare.
-struct SharedSegment::Background {
-  std::thread thread;
-  std::mutex mutex;
-  std::condition_variable changed;
-  size_t done_end = 0;  // bytes [0, done_end) are allocated and mapped
-  absl::Status status;  // the thread's error, if it stopped on one
-  bool finished = false;
-  bool stop = false;  // set by the destructor
-};
-
-absl::Status SharedSegment::Prepare(size_t offset, size_t size) {
-  if (offset > size_ || size > size_ - offset) {
-    return absl::OutOfRangeError(absl::StrCat("range ", offset, "+", size,
-                                              " past the end of ", name_, " (",
-                                              size_, " bytes)"));
+absl::Status SharedSegment::Write(size_t offset, absl::string_view bytes) {
+  if (offset > size_ || bytes.size() > size_ - offset) {
+    return absl::OutOfRangeError(absl::StrCat("range ", offset, "+",
+                                              bytes.size(), " past the end of ",
+                                              name_, " (", size_, " bytes)"));
   }
-  if (size == 0) return absl::OkStatus();
-  if (background_ != nullptr) {
-    Background& background = *background_;
-    std::unique_lock<std::mutex> lock(background.mutex);
-    background.changed.wait(lock, [&] {
-      return background.done_end >= offset + size || background.finished;
-    });
-    if (background.done_end >= offset + size) return absl::OkStatus();
-    return background.status.ok()
-               ? absl::InternalError("the preparing thread stopped")
-               : background.status;
+  if (bytes.empty()) return absl::OkStatus();
+  if (fd_ < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(name_, " is not open for writing"));
   }
-  if (!allocated_ && offset + size > prepared_end_ && fd_ < 0) {
-    return absl::FailedPreconditionError("not a created segment");
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = pwrite(fd_, bytes.data() + done, bytes.size() - done,
+                             static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      return ErrnoStatus("writing", name_);
+    }
+    done += static_cast<size_t>(n);
   }
-  RETURN_IF_ERROR(AllocateAndMap(offset, size));
-  if (!allocated_ && offset <= prepared_end_) {
-    prepared_end_ = std::max(prepared_end_, offset + size);
-  }
-  if (!allocated_ && prepared_end_ == size_ && fd_ >= 0) {
-    close(fd_);  // all allocated: the file is not needed any more
+  written_ += bytes.size();
+  if (written_ >= size_) {
+    close(fd_);  // all written: the file is not needed any more
     fd_ = -1;
   }
   return absl::OkStatus();
-}
-
-absl::Status SharedSegment::AllocateAndMap(size_t offset, size_t size) {
-  if (!allocated_ && offset + size > prepared_end_) {
-    // Allocating a range allocated already only walks its pages.
-    const int error = posix_fallocate(fd_, static_cast<off_t>(offset),
-                                      static_cast<off_t>(size));
-    if (error != 0) {
-      errno = error;
-      return ErrnoStatus("posix_fallocate", name_);
-    }
-  }
-  // The memory is there; mapping it now is only faster than faulting it in
-  // page by page, so a kernel without MADV_POPULATE_WRITE (before Linux
-  // 5.14: EINVAL) or any other failure here leaves the faults to the writer.
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const size_t begin = offset / page * page;
-  const size_t end = std::min((offset + size + page - 1) / page * page,
-                              (size_ + page - 1) / page * page);
-  madvise(static_cast<char*>(address_) + begin, end - begin,
-          kMadvisePopulateWrite);
-  return absl::OkStatus();
-}
-
-void SharedSegment::PrepareInBackground(size_t step_bytes) {
-  if (allocated_ || fd_ < 0 || background_ != nullptr || size_ == 0) return;
-  background_ = std::make_shared<Background>();
-  background_->thread =
-      std::thread([this, step_bytes] { RunBackground(step_bytes); });
-}
-
-void SharedSegment::RunBackground(size_t step_bytes) {
-  const size_t step = std::max<size_t>(step_bytes, 1);
-  Background& background = *background_;
-  absl::Status status;
-  for (size_t offset = 0; offset < size_ && status.ok(); offset += step) {
-    {
-      std::lock_guard<std::mutex> lock(background.mutex);
-      if (background.stop) break;
-    }
-    const size_t size = std::min(step, size_ - offset);
-    status = AllocateAndMap(offset, size);
-    if (!status.ok()) break;
-    std::lock_guard<std::mutex> lock(background.mutex);
-    background.done_end = offset + size;
-    background.changed.notify_all();
-  }
-  close(fd_);
-  fd_ = -1;  // read by others only after join
-  std::lock_guard<std::mutex> lock(background.mutex);
-  background.status = status;
-  background.finished = true;
-  background.changed.notify_all();
 }
 
 absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::Open(
@@ -235,22 +127,17 @@ absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::Open(
     return status;
   }
   const size_t size = static_cast<size_t>(info.st_size);
-  absl::StatusOr<void*> address = MapAndClose(fd, size, name);
+  // The pages are there (the writer wrote them all): mapping them in one
+  // call costs a tenth of faulting them in one by one as they are read.
+  absl::StatusOr<void*> address = MapReadOnly(fd, size, MAP_POPULATE, name);
+  close(fd);
   if (!address.ok()) return address.status();
-  return std::shared_ptr<SharedSegment>(
-      new SharedSegment(name, *address, size, unlink_at_end, /*fd=*/-1,
-                        /*allocated=*/true));
+  return std::shared_ptr<SharedSegment>(new SharedSegment(
+      name, *address, size, unlink_at_end, /*fd=*/-1));
 }
 
 SharedSegment::~SharedSegment() {
-  if (background_ != nullptr) {
-    {
-      std::lock_guard<std::mutex> lock(background_->mutex);
-      background_->stop = true;
-    }
-    background_->thread.join();
-  }
-  if (address_ != nullptr) munmap(address_, size_);
+  if (address_ != nullptr) munmap(const_cast<void*>(address_), size_);
   if (fd_ >= 0) close(fd_);
   if (unlink_at_end_) shm_unlink(name_.c_str());
 }

@@ -114,9 +114,8 @@ TEST_F(SharedStoreTest, AnObjectFromElsewhereIsCopiedIntoSharedMemoryOnce) {
 TEST_F(SharedStoreTest, APulledObjectAssembledInASegmentIsNotCopiedAgain) {
   std::optional<ObjectManager::Buffer> room = service_.Allocate(Id(7), 6);
   ASSERT_TRUE(room.has_value());
-  ASSERT_TRUE(room->prepare);
-  ASSERT_TRUE(room->prepare(0, 6).ok());
-  std::memcpy(room->data, "pulled", 6);  // as the object manager's chunks
+  ASSERT_TRUE(room->write(0, "pul").ok());  // as the object manager's chunks
+  ASSERT_TRUE(room->write(3, "led").ok());
   ASSERT_TRUE(store_.Create(Id(7), 6).ok());
   store_.Seal(Id(7), {std::move(room->bytes)});
   std::optional<StoredObject> read;
@@ -188,62 +187,51 @@ TEST(SharedSegmentTest, CreateRefusesAnExistingNameAndOpenAMissingOne) {
   EXPECT_TRUE(absl::IsNotFound(SharedSegment::Open(name, false).status()));
 }
 
-// The segment a pulled object arrives in was allocated whole at its first
-// chunk, which held the node's loop for a third of a second per GiB.
-TEST(SharedSegmentTest, AnUnallocatedSegmentTakesMemoryOnlyAsItIsPrepared) {
+// The segment a pulled object arrives in takes memory only as its chunks are
+// written, in any order; readers see the bytes written through the file.
+TEST(SharedSegmentTest, ASegmentTakesMemoryOnlyAsItIsWritten) {
   const std::string name = absl::StrCat("/miniray-test-lazy.", getpid());
   constexpr size_t kSize = 4 << 20;
-  auto segment = SharedSegment::CreateUnallocated(name, kSize);
+  constexpr size_t kPiece = 1 << 20;
+  auto segment = SharedSegment::Create(name, kSize);
   ASSERT_TRUE(segment.ok()) << segment.status();
   EXPECT_EQ(SegmentMemory(name), 0);
-  ASSERT_TRUE((*segment)->Prepare(0, 1 << 20).ok());
-  EXPECT_GE(SegmentMemory(name), 1 << 20);
-  EXPECT_LT(SegmentMemory(name), static_cast<int64_t>(kSize));
-  std::memset((*segment)->mutable_data(), 'x', 1 << 20);
-  ASSERT_TRUE((*segment)->Prepare(1 << 20, kSize - (1 << 20)).ok());
-  EXPECT_GE(SegmentMemory(name), static_cast<int64_t>(kSize));
-  std::memset((*segment)->mutable_data() + (1 << 20), 'y', kSize - (1 << 20));
-  EXPECT_EQ((*segment)->view()[0], 'x');
-  EXPECT_EQ((*segment)->view()[kSize - 1], 'y');
-  EXPECT_TRUE(absl::IsOutOfRange((*segment)->Prepare(kSize - 1, 2)));
-}
-
-TEST(SharedSegmentTest, PreparingInBackgroundAllocatesAheadOfTheWriter) {
-  const std::string name = absl::StrCat("/miniray-test-ahead.", getpid());
-  constexpr size_t kSize = 32 << 20;
-  auto segment = SharedSegment::CreateUnallocated(name, kSize);
-  ASSERT_TRUE(segment.ok()) << segment.status();
-  (*segment)->PrepareInBackground(4 << 20);
-  // No Prepare yet: the helper thread alone allocates it, front to back.
-  for (int i = 0; i < 1000 && SegmentMemory(name) < int64_t{kSize}; ++i) {
-    usleep(10'000);
-  }
+  ASSERT_TRUE((*segment)->Write(kSize - kPiece, std::string(kPiece, 'y')).ok());
+  EXPECT_GE(SegmentMemory(name), int64_t{kPiece});
+  EXPECT_LT(SegmentMemory(name), int64_t{kSize});
+  ASSERT_TRUE((*segment)->Write(0, std::string(kSize - kPiece, 'x')).ok());
   EXPECT_GE(SegmentMemory(name), int64_t{kSize});
-  ASSERT_TRUE((*segment)->Prepare(kSize - (1 << 20), 1 << 20).ok());
-  std::memset((*segment)->mutable_data() + kSize - (1 << 20), 'e', 1 << 20);
-  ASSERT_TRUE((*segment)->Prepare(0, kSize).ok());
-  EXPECT_EQ((*segment)->view()[kSize - 1], 'e');
-  EXPECT_TRUE(absl::IsOutOfRange((*segment)->Prepare(kSize, 1)));
+  EXPECT_EQ((*segment)->view()[0], 'x');
+  EXPECT_EQ((*segment)->view()[kSize - kPiece - 1], 'x');
+  EXPECT_EQ((*segment)->view()[kSize - kPiece], 'y');
+  auto reader = SharedSegment::Open(name, /*unlink_at_end=*/false);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->view(), (*segment)->view());
 }
 
-TEST(SharedSegmentTest, ASegmentPreparedInBackgroundCanGoHalfWay) {
-  const std::string name = absl::StrCat("/miniray-test-gone.", getpid());
-  auto segment = SharedSegment::CreateUnallocated(name, 256 << 20);
+TEST(SharedSegmentTest, AWriteOutsideTheSegmentOrAfterItIsFullIsRefused) {
+  const std::string name = absl::StrCat("/miniray-test-full.", getpid());
+  auto segment = SharedSegment::Create(name, 8);
   ASSERT_TRUE(segment.ok()) << segment.status();
-  (*segment)->PrepareInBackground(1 << 20);
-  ASSERT_TRUE((*segment)->Prepare(0, 1 << 20).ok());  // waits for 1 MiB
-  segment->reset();  // stops and joins the thread, unlinks the name
-  EXPECT_FALSE(SegmentExists(name));
+  EXPECT_TRUE(absl::IsOutOfRange((*segment)->Write(7, "ab")));
+  EXPECT_TRUE(absl::IsOutOfRange((*segment)->Write(9, "")));
+  ASSERT_TRUE((*segment)->Write(0, "abcdefgh").ok());
+  // Written whole: its file was closed.
+  EXPECT_TRUE(absl::IsFailedPrecondition((*segment)->Write(0, "z")));
+  EXPECT_EQ((*segment)->view(), "abcdefgh");
+  auto reader = SharedSegment::Open(name, /*unlink_at_end=*/false);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_TRUE(absl::IsFailedPrecondition((*reader)->Write(0, "z")));
 }
 
-TEST(SharedSegmentTest, AnUnallocatedSegmentLargerThanTheFreeMemoryIsRefused) {
+TEST(SharedSegmentTest, ASegmentLargerThanTheFreeMemoryIsRefused) {
   const std::string name = absl::StrCat("/miniray-test-huge.", getpid());
-  auto segment = SharedSegment::CreateUnallocated(name, size_t{1} << 50);
+  auto segment = SharedSegment::Create(name, size_t{1} << 50);
   EXPECT_TRUE(absl::IsResourceExhausted(segment.status())) << segment.status();
   EXPECT_FALSE(SegmentExists(name));
 }
 
-TEST(SharedSegmentTest, CreateAllocatesTheWholeSegmentAtOnce) {
+TEST(SharedSegmentTest, CreateWithHoldsACopyOfTheBytes) {
   const std::string name = absl::StrCat("/miniray-test-whole.", getpid());
   auto segment = SharedSegment::CreateWith(name, std::string(1 << 20, 'z'));
   ASSERT_TRUE(segment.ok()) << segment.status();

@@ -15,12 +15,6 @@ namespace {
 
 // Recorded segments are first checked against the store at this many.
 constexpr size_t kPruneAtLeast = 1024;
-// A pulled object's segment is allocated and mapped ahead of its chunks in
-// pieces of this size (SharedSegment::PrepareInBackground).
-constexpr size_t kPrepareStepBytes = 8 << 20;
-// Smaller objects are prepared on the loop, chunk by chunk: a thread's start
-// would cost more than it saves.
-constexpr int64_t kBackgroundAtLeastBytes = 64 << 20;
 
 }  // namespace
 
@@ -123,24 +117,18 @@ absl::StatusOr<std::string> StoreService::SegmentOf(
 std::optional<ObjectManager::Buffer> StoreService::Allocate(ObjectId id,
                                                             int64_t size) {
   const std::string name = absl::StrCat(prefix_, "n", next_segment_++);
-  // Its memory is allocated as the chunks arrive (Buffer::prepare) rather
-  // than all at the first chunk, which held this loop for about a third of
-  // a second per GiB while the source, its window of chunks unacknowledged,
-  // waited; for a large object, on a helper thread ahead of the chunks,
-  // since that work (allocating, zeroing and mapping fresh pages) was half
-  // of this loop's in a pull.
+  // Its memory is taken as the chunks are written, each one by the kernel
+  // (SharedSegment::Write): no call holds this loop for the whole object
+  // while the source, its window of chunks unacknowledged, waits.
   absl::StatusOr<std::shared_ptr<SharedSegment>> segment =
-      SharedSegment::CreateUnallocated(name, static_cast<size_t>(size));
+      SharedSegment::Create(name, static_cast<size_t>(size));
   if (!segment.ok()) return std::nullopt;
   std::shared_ptr<SharedSegment> writable = *std::move(segment);
-  if (size >= kBackgroundAtLeastBytes) {
-    writable->PrepareInBackground(kPrepareStepBytes);
-  }
-  ObjectManager::Buffer buffer{writable->mutable_data(),
-                               SharedSegment::AsBytes(writable),
-                               [writable](size_t offset, size_t size) {
-                                 return writable->Prepare(offset, size);
-                               }};
+  ObjectManager::Buffer buffer{
+      SharedSegment::AsBytes(writable),
+      [writable](size_t offset, absl::string_view chunk) {
+        return writable->Write(offset, chunk);
+      }};
   // Recorded now; it counts once the store holds these bytes as the
   // object's (SegmentOf compares owners), so an abandoned transfer's
   // segment is never named to a reader.

@@ -52,8 +52,8 @@ class StoreService {
 
   // A new segment of `size` bytes for object `id`, arriving from another
   // node: the object manager writes its chunks there and stores the result
-  // (ObjectManager::Options::allocate). Its memory is allocated as the
-  // chunks come (Buffer::prepare). nullopt if no segment can be made, or
+  // (ObjectManager::Options::allocate). Its memory is taken as the chunks
+  // are written (Buffer::write). nullopt if no segment can be made, or
   // /dev/shm has less than `size` free (the object manager then assembles
   // the object in memory).
   std::optional<ObjectManager::Buffer> Allocate(ObjectId id, int64_t size);
