@@ -75,9 +75,9 @@ struct Pair {
     // bytes cross once, as an object transfer's do.
     auto bound = server.ListenAndGetAddress(
         "127.0.0.1:0",
-        [this](absl::string_view, std::string request, ReplyCallback reply) {
+        [this](absl::string_view, Payload request, ReplyCallback reply) {
           handled_ns.store(NowNs());
-          reply(request.size() > 4096 ? std::string() : std::move(request));
+          reply(request.size() > 4096 ? std::string() : request.Flatten());
         });
     CHECK(bound.ok()) << bound.status();
     address = *bound;

@@ -28,7 +28,7 @@ class TaskEventReporterTest : public ::testing::Test {
     CHECK(gcs_.Start().ok());
     CHECK(network_
               .Listen(kOwnerAddress,
-                      [](absl::string_view, std::string, ReplyCallback) {})
+                      [](absl::string_view, Payload, ReplyCallback) {})
               .ok());
   }
 

@@ -1,8 +1,11 @@
 #include "src/object_manager/chunk_codec.h"
 
+#include <utility>
+
 #include "glog/logging.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "src/rpc/payload_stream.h"
 
 namespace miniray {
 namespace {
@@ -21,8 +24,7 @@ void AppendVarint(uint64_t value, std::string& out) {
 
 }  // namespace
 
-std::string EncodeChunk(const rpc::PushChunkRequest& header,
-                        absl::string_view data) {
+Payload EncodeChunk(const rpc::PushChunkRequest& header, Bytes data) {
   CHECK(header.data().empty()) << "the data goes in `data`";
   // Protobuf writes fields in number order: those before data, data, then
   // those after it.
@@ -32,31 +34,31 @@ std::string EncodeChunk(const rpc::PushChunkRequest& header,
   before.clear_synthetic_bytes();
   static_assert(rpc::PushChunkRequest::kSyntheticBytesFieldNumber > kDataField,
                 "fields after data: synthetic_bytes only");
-  std::string bytes;
-  const size_t before_size = before.ByteSizeLong();
-  bytes.reserve(before_size + data.size() + 32);
-  CHECK(before.AppendToString(&bytes));
-  if (!data.empty()) {
+  std::string head;
+  CHECK(before.AppendToString(&head));
+  const bool has_data = data.valid() && data.size() > 0;
+  if (has_data) {
     AppendVarint(WireFormatLite::MakeTag(
                      kDataField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED),
-                 bytes);
-    AppendVarint(data.size(), bytes);
-    bytes.append(data.data(), data.size());
+                 head);
+    AppendVarint(data.size(), head);
   }
-  CHECK(after.AppendToString(&bytes));
-  return bytes;
+  std::vector<Bytes> pieces;
+  pieces.push_back(Bytes(std::move(head)));
+  if (has_data) pieces.push_back(std::move(data));
+  pieces.push_back(Bytes(after.SerializeAsString()));
+  return Payload(std::move(pieces));
 }
 
-bool DecodeChunk(absl::string_view bytes, rpc::PushChunkRequest& header,
-                 absl::string_view& data) {
+bool DecodeChunk(const Payload& bytes, rpc::PushChunkRequest& header,
+                 Payload& data) {
   // The fields other than data are copied out (a few bytes) and parsed as
   // a message; data is only located.
-  google::protobuf::io::CodedInputStream in(
-      reinterpret_cast<const uint8_t*>(bytes.data()),
-      static_cast<int>(bytes.size()));
+  PayloadInputStream stream(bytes);
+  google::protobuf::io::CodedInputStream in(&stream);
   std::string others;
-  data = absl::string_view();
-  const int size = static_cast<int>(bytes.size());
+  data = Payload();
+  const int64_t size = static_cast<int64_t>(bytes.size());
   while (in.CurrentPosition() < size) {
     const int start = in.CurrentPosition();
     const uint32_t tag = in.ReadTag();
@@ -64,15 +66,15 @@ bool DecodeChunk(absl::string_view bytes, rpc::PushChunkRequest& header,
     if (WireFormatLite::GetTagFieldNumber(tag) == kDataField &&
         WireFormatLite::GetTagWireType(tag) ==
             WireFormatLite::WIRETYPE_LENGTH_DELIMITED) {
-      uint32_t size = 0;
-      if (!in.ReadVarint32(&size)) return false;
+      uint32_t length = 0;
+      if (!in.ReadVarint32(&length)) return false;
       const int offset = in.CurrentPosition();
-      if (!in.Skip(static_cast<int>(size))) return false;
-      data = bytes.substr(offset, size);  // the last one counts, as in protobuf
+      if (!in.Skip(static_cast<int>(length))) return false;
+      data = bytes.Slice(offset, length);  // the last one counts, as in protobuf
       continue;
     }
     if (!WireFormatLite::SkipField(&in, tag)) return false;
-    others.append(bytes.data() + start, in.CurrentPosition() - start);
+    bytes.Slice(start, in.CurrentPosition() - start).AppendTo(others);
   }
   return header.ParseFromString(others);
 }

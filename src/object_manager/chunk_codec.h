@@ -4,14 +4,16 @@
 // A chunk of 5 MiB set into a PushChunkRequest and serialized is copied
 // twice on the sender, and parsed out of the request once more on the
 // receiver. The codec writes exactly the bytes protobuf would (the wire
-// format and its size are unchanged, so the simulator's figures too) with
-// the data copied once, and reads a serialized request into its small
-// fields plus a view of the data inside the received bytes:
+// format and its size are unchanged, so the simulator's figures too) as
+// pieces: the small fields, then the data where it lies (a view of the
+// object in the store), then the field after it. It reads a received
+// request into its small fields plus the data as a slice of the pieces it
+// arrived in:
 //
-//   std::string bytes = EncodeChunk(header, data_view);
+//   Payload bytes = EncodeChunk(header, object_bytes);   // no copy
 //   ...
 //   rpc::PushChunkRequest header;
-//   absl::string_view data;
+//   Payload data;
 //   if (!DecodeChunk(bytes, header, data)) { ...malformed... }
 //
 // Pure functions; thread-safe.
@@ -20,22 +22,22 @@
 
 #include <string>
 
-#include "absl/strings/string_view.h"
+#include "src/common/bytes.h"
 #include "src/proto/miniray.pb.h"
+#include "src/runtime/payload.h"
 
 namespace miniray {
 
 // The serialized PushChunkRequest of `header` with its data set to `data`
-// (header.data() must be empty): byte for byte what
-// SerializeAsString would give.
-std::string EncodeChunk(const rpc::PushChunkRequest& header,
-                        absl::string_view data);
+// (header.data() must be empty): byte for byte what SerializeAsString
+// would give, with `data` shared, not copied.
+Payload EncodeChunk(const rpc::PushChunkRequest& header, Bytes data);
 
 // Parses a serialized PushChunkRequest into `header` (every field but data)
-// and `data`, a view into `bytes`. False if `bytes` is not a valid
-// PushChunkRequest; `header` and `data` are then unspecified.
-bool DecodeChunk(absl::string_view bytes, rpc::PushChunkRequest& header,
-                 absl::string_view& data);
+// and `data`, a slice of `bytes` (not copied). False if `bytes` is not a
+// valid PushChunkRequest; `header` and `data` are then unspecified.
+bool DecodeChunk(const Payload& bytes, rpc::PushChunkRequest& header,
+                 Payload& data);
 
 }  // namespace miniray
 

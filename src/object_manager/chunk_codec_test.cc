@@ -1,10 +1,12 @@
 // Proves that EncodeChunk writes exactly what protobuf serializes (so chunks
-// keep their wire format and size), that DecodeChunk reads back the fields
-// and a view of the data, including requests protobuf wrote itself, and
-// that bytes which are not a PushChunkRequest are refused, not crashed on.
+// keep their wire format and size) without copying the data, that
+// DecodeChunk reads back the fields and a slice of the data, including
+// requests protobuf wrote itself and requests in many pieces, and that
+// bytes which are not a PushChunkRequest are refused, not crashed on.
 #include "src/object_manager/chunk_codec.h"
 
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -29,24 +31,47 @@ TEST(ChunkCodecTest, EncodesWhatProtobufSerializes) {
     for (const std::string& data : {std::string(), std::string("ab\0c", 4), big}) {
       rpc::PushChunkRequest full = Header(synthetic);
       full.set_data(data);
-      EXPECT_EQ(EncodeChunk(Header(synthetic), data), full.SerializeAsString())
+      EXPECT_EQ(EncodeChunk(Header(synthetic), Bytes(data)).Flatten(),
+                full.SerializeAsString())
           << "synthetic " << synthetic << ", data of " << data.size();
     }
   }
 }
 
-TEST(ChunkCodecTest, DecodesFieldsAndAViewOfTheData) {
+TEST(ChunkCodecTest, TheDataIsSentWhereItLies) {
+  const Bytes data(std::string(1000, 'd'));
+  const Payload encoded = EncodeChunk(Header(0), data);
+  int shared = 0;
+  for (const Bytes& piece : encoded.pieces()) {
+    if (piece.data() == data.data() && piece.size() == data.size()) ++shared;
+  }
+  EXPECT_EQ(shared, 1) << "the data was copied into the message";
+}
+
+// `bytes` in pieces of `piece` bytes, as gRPC may receive a message.
+Payload InPieces(const std::string& bytes, size_t piece) {
+  std::vector<Bytes> pieces;
+  for (size_t i = 0; i < bytes.size(); i += piece) {
+    pieces.push_back(Bytes(bytes.substr(i, piece)));
+  }
+  return Payload(std::move(pieces));
+}
+
+TEST(ChunkCodecTest, DecodesFieldsAndASliceOfTheData) {
   const std::string data("chunk\0bytes", 11);
   rpc::PushChunkRequest full = Header(99);
   full.set_data(data);
-  const std::string bytes = full.SerializeAsString();
+  const Payload bytes = full.SerializeAsString();
 
   rpc::PushChunkRequest header;
-  absl::string_view view;
+  Payload view;
   ASSERT_TRUE(DecodeChunk(bytes, header, view));
-  EXPECT_EQ(view, data);
-  EXPECT_GE(view.data(), bytes.data()) << "the data was copied";
-  EXPECT_LT(view.data(), bytes.data() + bytes.size()) << "the data was copied";
+  EXPECT_EQ(view.Flatten(), data);
+  ASSERT_EQ(view.pieces().size(), 1u);
+  const absl::string_view all = bytes.pieces()[0].view();
+  EXPECT_GE(view.pieces()[0].data(), all.data()) << "the data was copied";
+  EXPECT_LT(view.pieces()[0].data(), all.data() + all.size())
+      << "the data was copied";
   EXPECT_TRUE(header.data().empty());
   EXPECT_EQ(header.SerializeAsString(), Header(99).SerializeAsString());
 
@@ -57,12 +82,25 @@ TEST(ChunkCodecTest, DecodesFieldsAndAViewOfTheData) {
   ASSERT_TRUE(DecodeChunk("", header, view));
 }
 
+TEST(ChunkCodecTest, DecodesARequestInAnyPieces) {
+  rpc::PushChunkRequest full = Header(7);
+  full.set_data(std::string(1000, 'q') + "end");
+  const std::string bytes = full.SerializeAsString();
+  for (size_t piece : {1, 2, 3, 5, 64, 999, 4096}) {
+    rpc::PushChunkRequest header;
+    Payload data;
+    ASSERT_TRUE(DecodeChunk(InPieces(bytes, piece), header, data)) << piece;
+    EXPECT_EQ(data.Flatten(), full.data()) << piece;
+    EXPECT_EQ(header.SerializeAsString(), Header(7).SerializeAsString());
+  }
+}
+
 TEST(ChunkCodecTest, BytesThatAreNotAPushChunkRequestAreRefused) {
   rpc::PushChunkRequest full = Header(0);
   full.set_data(std::string(1000, 'd'));
   const std::string bytes = full.SerializeAsString();
   rpc::PushChunkRequest header;
-  absl::string_view view;
+  Payload view;
   // Cut short in the data, in the header, and in a tag.
   EXPECT_FALSE(DecodeChunk(bytes.substr(0, bytes.size() - 1), header, view));
   EXPECT_FALSE(DecodeChunk(bytes.substr(0, 3), header, view));

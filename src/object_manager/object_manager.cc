@@ -24,11 +24,11 @@ ObjectManager::ObjectManager(Clock& clock, RpcEndpoint& endpoint,
     HandlePullObject(std::move(request), std::move(respond));
   });
   // Chunks are read in place (chunk_codec.h): their data is copied once,
-  // from the received bytes to where the object is assembled.
+  // from the buffers it was received in to where the object is assembled.
   endpoint_.HandleSerialized<PushChunk>(
-      [this](std::string bytes, Respond<PushChunk> respond) {
+      [this](Payload bytes, Respond<PushChunk> respond) {
         rpc::PushChunkRequest header;
-        absl::string_view data;
+        Payload data;
         if (!DecodeChunk(bytes, header, data)) {
           respond(absl::InvalidArgumentError(
               absl::StrCat("malformed request for ", PushChunk::kName)));
@@ -247,7 +247,7 @@ void ObjectManager::OnNodeDied(NodeId node) {
 }
 
 void ObjectManager::HandlePushChunk(const rpc::PushChunkRequest& request,
-                                    absl::string_view data,
+                                    const Payload& data,
                                     Respond<PushChunk> respond) {
   respond(rpc::PushChunkReply());
   const ObjectId id = FromProto(request.id());
@@ -350,7 +350,7 @@ void ObjectManager::Finish(ObjectId id, const rpc::ErrorInfo& error) {
 }
 
 absl::Status ObjectManager::PlaceChunk(ObjectId id, Transfer& transfer,
-                                       size_t offset, absl::string_view bytes,
+                                       size_t offset, const Payload& bytes,
                                        bool has_synthetic) {
   std::string& data = transfer.data;
   // An object of real bytes only (all of them, in the real runtime) gets
@@ -368,11 +368,14 @@ absl::Status ObjectManager::PlaceChunk(ObjectId id, Transfer& transfer,
     return absl::OkStatus();
   }
   if (offset == data.size()) {
-    data.append(bytes.data(), bytes.size());  // in order, the usual case
+    bytes.AppendTo(data);  // in order, the usual case
     return absl::OkStatus();
   }
   if (data.size() < offset + bytes.size()) data.resize(offset + bytes.size());
-  data.replace(offset, bytes.size(), bytes.data(), bytes.size());
+  for (const Bytes& piece : bytes.pieces()) {
+    data.replace(offset, piece.size(), piece.data(), piece.size());
+    offset += piece.size();
+  }
   return absl::OkStatus();
 }
 

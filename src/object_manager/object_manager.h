@@ -60,7 +60,7 @@ class ObjectManager {
     // Copies a chunk to bytes [offset, offset + chunk.size()) of `bytes`
     // (a shared-memory segment: SharedSegment::Write). An error fails the
     // pull with OBJECT_STORE_FULL.
-    std::function<absl::Status(size_t offset, absl::string_view chunk)> write;
+    std::function<absl::Status(size_t offset, const Payload& chunk)> write;
   };
   // Makes a Buffer of `size` bytes for object `id`; nullopt: assemble in a
   // string instead.
@@ -147,7 +147,7 @@ class ObjectManager {
   // Places a chunk's real bytes at `offset` of the transfer's buffer or
   // string. Fails when the buffer cannot take it (Buffer::write).
   absl::Status PlaceChunk(ObjectId id, Transfer& transfer, size_t offset,
-                          absl::string_view bytes, bool has_synthetic);
+                          const Payload& bytes, bool has_synthetic);
   // The assembled bytes, as the stored object's.
   static Bytes AssembledBytes(Transfer& transfer);
 
@@ -184,7 +184,7 @@ class ObjectManager {
   void OnChunkAcknowledged(uint64_t push_id, bool delivered);
   // A chunk: its fields in `request`, its real bytes in `data`.
   void HandlePushChunk(const rpc::PushChunkRequest& request,
-                       absl::string_view data, Respond<PushChunk> respond);
+                       const Payload& data, Respond<PushChunk> respond);
   // Every chunk of the object is here: stores it and tells its owner.
   void Complete(ObjectId id);
   void Finish(ObjectId id, const rpc::ErrorInfo& error);

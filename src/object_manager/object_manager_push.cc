@@ -49,14 +49,17 @@ void ObjectManager::SendChunks(uint64_t push_id) {
     chunk.set_num_chunks(push.num_chunks);
     chunk.set_object_size(size);
     const int64_t real_end = std::min(end, real);
-    const absl::string_view data =
+    // A view of the object's bytes, which it keeps alive until sent.
+    const Bytes data =
         begin < real_end
-            ? push.object.data.view().substr(begin, real_end - begin)
-            : absl::string_view();
+            ? Bytes::Wrap(push.object.data.owner(),
+                          push.object.data.view().substr(begin,
+                                                         real_end - begin))
+            : Bytes();
     const int64_t synthetic = (end - begin) - data.size();
     chunk.set_synthetic_bytes(synthetic);
     ++push.in_flight;
-    // The data is copied once, into the message (chunk_codec.h).
+    // The data is not copied: the message's pieces share it (chunk_codec.h).
     endpoint_.CallSerialized<PushChunk>(
         push.to, EncodeChunk(chunk, data),
         [this, push_id](absl::StatusOr<rpc::PushChunkReply> reply) {

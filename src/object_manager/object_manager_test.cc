@@ -76,9 +76,10 @@ ObjectManager::Buffer RoomBuffer(
   std::string* bytes = room.get();
   return ObjectManager::Buffer{
       Bytes::Wrap(room, *room),
-      [bytes, check](size_t offset, absl::string_view chunk) {
+      [bytes, check](size_t offset, const Payload& chunk) {
         if (check) RETURN_IF_ERROR(check(offset, chunk.size()));
-        bytes->replace(offset, chunk.size(), chunk.data(), chunk.size());
+        const std::string flat = chunk.Flatten();
+        bytes->replace(offset, flat.size(), flat);
         return absl::OkStatus();
       }};
 }

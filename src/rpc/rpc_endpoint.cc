@@ -4,7 +4,7 @@ namespace miniray {
 
 absl::Status RpcEndpoint::Start() {
   absl::Status status = transport_.Listen(
-      address_, [this](absl::string_view method, std::string request,
+      address_, [this](absl::string_view method, Payload request,
                        ReplyCallback reply) {
         Dispatch(method, std::move(request), std::move(reply));
       });
@@ -18,7 +18,7 @@ void RpcEndpoint::Stop() {
   transport_.Close(address_);
 }
 
-void RpcEndpoint::Dispatch(absl::string_view method, std::string request,
+void RpcEndpoint::Dispatch(absl::string_view method, Payload request,
                            ReplyCallback reply) {
   auto it = handlers_.find(method);
   if (it == handlers_.end()) {

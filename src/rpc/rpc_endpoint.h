@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "src/rpc/methods.h"
+#include "src/rpc/payload_stream.h"
 #include "src/runtime/transport.h"
 
 namespace miniray {
@@ -65,8 +66,7 @@ class RpcEndpoint {
   // a large bytes field in place instead of copying it out of the message
   // (the object manager's chunks). The handler rejects what does not parse.
   template <typename Method>
-  void HandleSerialized(
-      std::function<void(std::string, Respond<Method>)> handler);
+  void HandleSerialized(std::function<void(Payload, Respond<Method>)> handler);
 
   // Starts receiving requests at address().
   absl::Status Start();
@@ -80,9 +80,9 @@ class RpcEndpoint {
             OnReply<Method> on_reply, const CallOptions& options = {});
 
   // As Call, with the request already serialized: a broadcast serializes
-  // once for all its destinations.
+  // once for all its destinations, a chunk is sent in pieces.
   template <typename Method>
-  void CallSerialized(const Address& to, std::string request,
+  void CallSerialized(const Address& to, Payload request,
                       OnReply<Method> on_reply,
                       const CallOptions& options = {});
 
@@ -90,9 +90,9 @@ class RpcEndpoint {
   Transport& transport() { return transport_; }
 
  private:
-  using RawHandler = std::function<void(std::string, ReplyCallback)>;
+  using RawHandler = std::function<void(Payload, ReplyCallback)>;
 
-  void Dispatch(absl::string_view method, std::string request,
+  void Dispatch(absl::string_view method, Payload request,
                 ReplyCallback reply);
 
   Transport& transport_;
@@ -105,9 +105,9 @@ template <typename Method>
 void RpcEndpoint::Handle(
     std::function<void(typename Method::Request, Respond<Method>)> handler) {
   handlers_[Method::kName] = [handler = std::move(handler)](
-                                 std::string bytes, ReplyCallback reply) {
+                                 Payload bytes, ReplyCallback reply) {
     typename Method::Request request;
-    if (!request.ParseFromString(bytes)) {
+    if (!ParsePayload(bytes, request)) {
       reply(absl::InvalidArgumentError(
           absl::StrCat("malformed request for ", Method::kName)));
       return;
@@ -118,9 +118,9 @@ void RpcEndpoint::Handle(
 
 template <typename Method>
 void RpcEndpoint::HandleSerialized(
-    std::function<void(std::string, Respond<Method>)> handler) {
+    std::function<void(Payload, Respond<Method>)> handler) {
   handlers_[Method::kName] = [handler = std::move(handler)](
-                                 std::string bytes, ReplyCallback reply) {
+                                 Payload bytes, ReplyCallback reply) {
     handler(std::move(bytes), SerializingResponder<Method>(std::move(reply)));
   };
 }
@@ -134,7 +134,7 @@ void RpcEndpoint::Call(const Address& to,
 }
 
 template <typename Method>
-void RpcEndpoint::CallSerialized(const Address& to, std::string request,
+void RpcEndpoint::CallSerialized(const Address& to, Payload request,
                                  OnReply<Method> on_reply,
                                  const CallOptions& options) {
   ReplyCallback raw;

@@ -2,11 +2,13 @@
 //
 // Components speak to each other only through a Transport: gRPC in the real
 // runtime, an in-memory network model in the simulator. Messages are bytes
-// (serialized protobufs); src/rpc/ adds typed calls on top.
+// (serialized protobufs); src/rpc/ adds typed calls on top. A request is a
+// Payload (payload.h): its bytes may be pieces shared with their sender or
+// with the buffers they arrived in, so that a large one is not copied.
 //
 //   transport.Listen("head:6379", [](absl::string_view method,
-//                                    std::string request, ReplyCallback reply) {
-//     reply(Handle(method, request));
+//                                    Payload request, ReplyCallback reply) {
+//     reply(Handle(method, request.Flatten()));
 //   });
 //   transport.Call("head:7000", "head:6379", "Gcs.Heartbeat", bytes, {},
 //                  [](absl::StatusOr<std::string> reply) { ... });
@@ -25,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "src/runtime/payload.h"
 
 namespace miniray {
 
@@ -35,7 +38,7 @@ using ReplyCallback = std::function<void(absl::StatusOr<std::string> reply)>;
 
 // Handles one request; must call `reply` exactly once, now or later.
 using RequestHandler = std::function<void(
-    absl::string_view method, std::string request, ReplyCallback reply)>;
+    absl::string_view method, Payload request, ReplyCallback reply)>;
 
 struct CallOptions {
   // The call fails with DeadlineExceeded if no reply came by then.
@@ -61,7 +64,7 @@ class Transport {
   // Sends `request` from `from` (an address this process listens on) to `to`.
   // `on_reply` may be empty when the caller does not care about the reply.
   virtual void Call(const Address& from, const Address& to,
-                    absl::string_view method, std::string request,
+                    absl::string_view method, Payload request,
                     const CallOptions& options, ReplyCallback on_reply) = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -82,11 +83,11 @@ absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::CreateWith(
   absl::StatusOr<std::shared_ptr<SharedSegment>> segment =
       Create(name, bytes.size());
   if (!segment.ok() || bytes.empty()) return segment;
-  RETURN_IF_ERROR((*segment)->Write(0, bytes));
+  RETURN_IF_ERROR((*segment)->Write(0, Payload::Borrowed(bytes)));
   return segment;
 }
 
-absl::Status SharedSegment::Write(size_t offset, absl::string_view bytes) {
+absl::Status SharedSegment::Write(size_t offset, const Payload& bytes) {
   if (offset > size_ || bytes.size() > size_ - offset) {
     return absl::OutOfRangeError(absl::StrCat("range ", offset, "+",
                                               bytes.size(), " past the end of ",
@@ -97,16 +98,38 @@ absl::Status SharedSegment::Write(size_t offset, absl::string_view bytes) {
     return absl::FailedPreconditionError(
         absl::StrCat(name_, " is not open for writing"));
   }
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = pwrite(fd_, bytes.data() + done, bytes.size() - done,
-                             static_cast<off_t>(offset + done));
+  // One pwritev for up to kMaxPieces pieces; a short write (the kernel may
+  // stop early) goes on from where it stopped.
+  constexpr size_t kMaxPieces = 256;
+  absl::Span<const Bytes> pieces = bytes.pieces();
+  size_t skip = 0;  // bytes of pieces[0] already written
+  size_t at = offset;
+  while (!pieces.empty()) {
+    struct iovec vectors[kMaxPieces];
+    const size_t count = std::min(pieces.size(), kMaxPieces);
+    for (size_t i = 0; i < count; ++i) {
+      const size_t from = i == 0 ? skip : 0;
+      vectors[i].iov_base = const_cast<char*>(pieces[i].data() + from);
+      vectors[i].iov_len = pieces[i].size() - from;
+    }
+    ssize_t n = pwritev(fd_, vectors, static_cast<int>(count),
+                        static_cast<off_t>(at));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       if (n == 0) errno = ENOSPC;
       return ErrnoStatus("writing", name_);
     }
-    done += static_cast<size_t>(n);
+    at += static_cast<size_t>(n);
+    while (n > 0) {  // drops the pieces written whole
+      const size_t left = pieces[0].size() - skip;
+      if (static_cast<size_t>(n) < left) {
+        skip += static_cast<size_t>(n);
+        break;
+      }
+      n -= static_cast<ssize_t>(left);
+      pieces.remove_prefix(1);
+      skip = 0;
+    }
   }
   written_ += bytes.size();
   if (written_ >= size_) {

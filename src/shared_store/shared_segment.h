@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "src/common/bytes.h"
+#include "src/runtime/payload.h"
 
 namespace miniray {
 
@@ -68,11 +69,12 @@ class SharedSegment {
   absl::string_view view() const {
     return absl::string_view(static_cast<const char*>(address_), size_);
   }
-  // Copies `bytes` to [offset, offset + bytes.size()) of a segment made by
-  // Create. ResourceExhausted when /dev/shm has no room left; OutOfRange
-  // past the end; FailedPrecondition once the segment's whole size was
-  // written (then the file is closed) or for a segment opened.
-  absl::Status Write(size_t offset, absl::string_view bytes);
+  // Copies `bytes` (all its pieces, in one call) to [offset, offset +
+  // bytes.size()) of a segment made by Create. ResourceExhausted when
+  // /dev/shm has no room left; OutOfRange past the end; FailedPrecondition
+  // once the segment's whole size was written (then the file is closed) or
+  // for a segment opened.
+  absl::Status Write(size_t offset, const Payload& bytes);
   // The name is no longer ours to unlink.
   void Release() { unlink_at_end_ = false; }
 

@@ -126,7 +126,7 @@ std::optional<ObjectManager::Buffer> StoreService::Allocate(ObjectId id,
   std::shared_ptr<SharedSegment> writable = *std::move(segment);
   ObjectManager::Buffer buffer{
       SharedSegment::AsBytes(writable),
-      [writable](size_t offset, absl::string_view chunk) {
+      [writable](size_t offset, const Payload& chunk) {
         return writable->Write(offset, chunk);
       }};
   // Recorded now; it counts once the store holds these bytes as the

@@ -5,7 +5,7 @@
 namespace miniray {
 
 void RecordingTransport::Call(const Address& from, const Address& to,
-                              absl::string_view method, std::string request,
+                              absl::string_view method, Payload request,
                               const CallOptions& options,
                               ReplyCallback on_reply) {
   Count& count = sent_[std::string(method)];

@@ -39,7 +39,7 @@ class RecordingTransport : public Transport {
   }
   void Close(const Address& address) override { inner_.Close(address); }
   void Call(const Address& from, const Address& to, absl::string_view method,
-            std::string request, const CallOptions& options,
+            Payload request, const CallOptions& options,
             ReplyCallback on_reply) override;
 
   // What was sent with `method` so far (zero if nothing).

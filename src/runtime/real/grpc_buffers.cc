@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -26,6 +27,19 @@ grpc::ByteBuffer ByteBufferOwning(std::string bytes) {
       owned->data(), owned->size(),
       [](void* string) { delete static_cast<std::string*>(string); }, owned);
   return grpc::ByteBuffer(&slice, 1);
+}
+
+grpc::ByteBuffer ByteBufferOf(const Payload& payload) {
+  if (payload.empty()) return ByteBufferOwning(std::string());
+  std::vector<grpc::Slice> slices;
+  slices.reserve(payload.pieces().size());
+  for (const Bytes& piece : payload.pieces()) {
+    auto* held = new Bytes(piece);
+    slices.emplace_back(
+        const_cast<char*>(held->data()), held->size(),
+        [](void* bytes) { delete static_cast<Bytes*>(bytes); }, held);
+  }
+  return grpc::ByteBuffer(slices.data(), slices.size());
 }
 
 std::string StringFromByteBuffer(const grpc::ByteBuffer& buffer) {
@@ -59,6 +73,23 @@ std::string StringFromCoreBuffer(grpc_byte_buffer* buffer) {
   }
   grpc_byte_buffer_reader_destroy(&reader);
   return bytes;
+}
+
+Payload PayloadFromCoreBuffer(grpc_byte_buffer* buffer) {
+  if (buffer->type != GRPC_BB_RAW ||
+      buffer->data.raw.compression != GRPC_COMPRESS_NONE) {
+    Payload flat(StringFromCoreBuffer(buffer));
+    grpc_byte_buffer_destroy(buffer);
+    return flat;
+  }
+  std::shared_ptr<grpc_byte_buffer> owner(buffer, grpc_byte_buffer_destroy);
+  const grpc_slice_buffer& slices = buffer->data.raw.slice_buffer;
+  std::vector<Bytes> pieces;
+  pieces.reserve(slices.count);
+  for (size_t i = 0; i < slices.count; ++i) {
+    pieces.push_back(Bytes::Wrap(owner, View(slices.slices[i])));
+  }
+  return Payload(std::move(pieces));
 }
 
 // A core byte buffer of one slice that owns `bytes` (moved, not copied).

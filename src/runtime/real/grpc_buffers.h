@@ -2,8 +2,9 @@
 // transport (GrpcTransport, GrpcListener); and the tag that puts a core API
 // operation on an EventLoop's completion queue.
 //
-//   grpc::ByteBuffer out = ByteBufferOwning(std::move(payload));  // no copy
-//   std::string in = StringFromByteBuffer(reply);                  // one copy
+//   grpc::ByteBuffer out = ByteBufferOf(request);        // no copy
+//   Payload in = PayloadFromCoreBuffer(received);        // no copy
+//   std::string reply = StringFromByteBuffer(buffer);    // one copy
 //   CoreTag tag(&completion);  // grpc_call_start_batch(call, ops, n, &tag, 0)
 #ifndef MINIRAY_RUNTIME_REAL_GRPC_BUFFERS_H_
 #define MINIRAY_RUNTIME_REAL_GRPC_BUFFERS_H_
@@ -16,6 +17,7 @@
 #include "grpc/slice.h"
 #include "grpcpp/impl/codegen/completion_queue_tag.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "src/runtime/payload.h"
 #include "src/runtime/real/event_loop.h"
 
 namespace miniray {
@@ -23,6 +25,9 @@ namespace miniray {
 // A ByteBuffer of one slice that owns `bytes` (moved, not copied): gRPC
 // frees it when it has sent it.
 grpc::ByteBuffer ByteBufferOwning(std::string bytes);
+// A ByteBuffer of `payload`'s pieces, each kept alive (not copied) until
+// gRPC has sent it.
+grpc::ByteBuffer ByteBufferOf(const Payload& payload);
 // The bytes of `buffer`, copied once into one string.
 std::string StringFromByteBuffer(const grpc::ByteBuffer& buffer);
 
@@ -57,6 +62,10 @@ absl::string_view View(const grpc_slice& slice);
 std::string StringFromCoreBuffer(grpc_byte_buffer* buffer);
 // A core byte buffer of one slice that owns `bytes` (moved, not copied).
 grpc_byte_buffer* CoreBufferOwning(std::string bytes);
+// The bytes of a received core byte buffer, which it takes over: its
+// slices as the Payload's pieces, not copied (a compressed buffer is
+// decompressed into one string).
+Payload PayloadFromCoreBuffer(grpc_byte_buffer* buffer);
 
 }  // namespace miniray
 

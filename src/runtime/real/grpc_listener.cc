@@ -25,7 +25,7 @@ struct GrpcListener::Calls {
   void AwaitNextCall(const std::shared_ptr<Calls>& self);
   // Runs the handler for open call `id` (twice if `duplicate`: the second
   // run's reply goes nowhere), unless the listener has closed.
-  void Deliver(uint64_t id, const std::string& method, std::string payload,
+  void Deliver(uint64_t id, const std::string& method, Payload payload,
                bool duplicate, const std::shared_ptr<Calls>& self);
   // Finishes call `id` with `result`, unless it finished already; applies
   // the reply's message fault.
@@ -220,8 +220,8 @@ void GrpcListener::ServerCall::OnRead(bool ok) {
            false, nullptr);
     return;
   }
-  std::string payload = StringFromCoreBuffer(request_);
-  grpc_byte_buffer_destroy(request_);
+  // The request is read where gRPC received it (no copy).
+  Payload payload = PayloadFromCoreBuffer(request_);
   request_ = nullptr;
   std::string method(View(details_.method).substr(strlen(kMethodPathPrefix)));
   MessageFate request_fate;
@@ -326,7 +326,7 @@ void GrpcListener::Calls::AwaitNextCall(const std::shared_ptr<Calls>& self) {
 }
 
 void GrpcListener::Calls::Deliver(uint64_t id, const std::string& method,
-                                  std::string payload, bool duplicate,
+                                  Payload payload, bool duplicate,
                                   const std::shared_ptr<Calls>& self) {
   {
     absl::MutexLock lock(&mu);

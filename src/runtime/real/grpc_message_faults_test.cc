@@ -32,9 +32,9 @@ class MessageFaultsTest : public ::testing::Test {
     server_ = std::make_unique<GrpcTransport>(server_loop_, options);
     address_ = *server_->ListenAndGetAddress(
         "127.0.0.1:0",
-        [this](absl::string_view, std::string request, ReplyCallback reply) {
+        [this](absl::string_view, Payload request, ReplyCallback reply) {
           const int run = ++handled_;
-          reply(absl::StrCat("echo:", request, "#", run));
+          reply(absl::StrCat("echo:", request.Flatten(), "#", run));
         });
   }
 

@@ -226,7 +226,7 @@ void GrpcTransport::FailNow(ReplyCallback on_reply, absl::Status status) {
 }
 
 void GrpcTransport::Call(const Address& from, const Address& to,
-                         absl::string_view method, std::string request,
+                         absl::string_view method, Payload request,
                          const CallOptions& options, ReplyCallback on_reply) {
   if (method.empty()) {
     FailNow(std::move(on_reply), absl::InvalidArgumentError(absl::StrCat(
@@ -244,8 +244,8 @@ void GrpcTransport::Call(const Address& from, const Address& to,
   auto* call = new OutgoingCall();
   call->calls = calls_;
   call->method = std::string(method);
-  // The payload goes to gRPC as it is, moved into the slice it sends.
-  call->request = ByteBufferOwning(std::move(request));
+  // The payload's pieces go to gRPC as they are, kept alive until sent.
+  call->request = ByteBufferOf(request);
   call->on_reply = std::move(on_reply);
   call->from = from;
   call->to = to;

@@ -105,7 +105,7 @@ class GrpcTransport : public Transport {
   void Close(const Address& address) override;
 
   void Call(const Address& from, const Address& to, absl::string_view method,
-            std::string request, const CallOptions& options,
+            Payload request, const CallOptions& options,
             ReplyCallback on_reply) override;
 
   const Options& options() const { return options_; }

@@ -26,9 +26,9 @@ TEST(GrpcTransportAuthTest, WrongOrMissingTokenIsUnauthenticated) {
   std::atomic<int> handled{0};
   const Address server = *server_side.ListenAndGetAddress(
       "127.0.0.1:0",
-      [&](absl::string_view, std::string request, ReplyCallback reply) {
+      [&](absl::string_view, Payload request, ReplyCallback reply) {
         ++handled;
-        reply(request);
+        reply(request.Flatten());
       });
 
   GrpcTransport wrong(loop, WithToken("wrong-token"));
@@ -73,7 +73,7 @@ TEST(GrpcTransportLimitTest, OversizedRequestIsRefusedBeforeSending) {
   std::atomic<int> handled{0};
   GrpcTransport transport(loop, NoToken(/*max_message_bytes=*/1 << 20));
   const Address server = *transport.ListenAndGetAddress(
-      "127.0.0.1:0", [&](absl::string_view, std::string, ReplyCallback reply) {
+      "127.0.0.1:0", [&](absl::string_view, Payload, ReplyCallback reply) {
         ++handled;
         reply(std::string("ok"));
       });
@@ -106,7 +106,7 @@ TEST(GrpcTransportLimitTest, OversizedReplyIsAnErrorForTheCaller) {
   EventLoop loop("test");
   GrpcTransport transport(loop, NoToken(/*max_message_bytes=*/1 << 20));
   const Address server = *transport.ListenAndGetAddress(
-      "127.0.0.1:0", [](absl::string_view, std::string, ReplyCallback reply) {
+      "127.0.0.1:0", [](absl::string_view, Payload, ReplyCallback reply) {
         reply(std::string(2 << 20, 'y'));
       });
   absl::StatusOr<std::string> reply = CallAndWait(transport, server, "M", "");
@@ -150,7 +150,7 @@ TEST(GrpcTransportEnvelopeTest, CallsOutsideTheTransportsMethodsAreRejected) {
   std::atomic<int> handled{0};
   GrpcTransport transport(loop, NoToken());
   const Address server = *transport.ListenAndGetAddress(
-      "127.0.0.1:0", [&](absl::string_view, std::string, ReplyCallback reply) {
+      "127.0.0.1:0", [&](absl::string_view, Payload, ReplyCallback reply) {
         ++handled;
         reply(std::string());
       });

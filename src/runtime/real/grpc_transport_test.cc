@@ -24,9 +24,9 @@ TEST(GrpcTransportTest, EchoRoundTripRunsHandlerAndCallbackOnTheLoop) {
   std::atomic<bool> handler_on_loop{false};
   absl::StatusOr<Address> server = transport.ListenAndGetAddress(
       "127.0.0.1:0",
-      [&](absl::string_view method, std::string request, ReplyCallback reply) {
+      [&](absl::string_view method, Payload request, ReplyCallback reply) {
         handler_on_loop = loop.InLoopThread();
-        reply(absl::StrCat(method, ":", request));
+        reply(absl::StrCat(method, ":", request.Flatten()));
       });
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_NE(*server, "127.0.0.1:0");  // the chosen port is reported
@@ -51,8 +51,8 @@ TEST(GrpcTransportTest, BinaryPayloadsAndEmptyRequestsSurvive) {
   EventLoop loop("test");
   GrpcTransport transport(loop, NoToken());
   Address server = *transport.ListenAndGetAddress(
-      "127.0.0.1:0", [](absl::string_view, std::string request,
-                        ReplyCallback reply) { reply(request); });
+      "127.0.0.1:0", [](absl::string_view, Payload request,
+                        ReplyCallback reply) { reply(request.Flatten()); });
   std::string binary("\0\xff\x01zero\0", 8);
   EXPECT_EQ(*CallAndWait(transport, server, "M", binary), binary);
   EXPECT_EQ(*CallAndWait(transport, server, "M", ""), "");
@@ -64,8 +64,9 @@ TEST(GrpcTransportTest, LargePayloadsArriveWholeAndInOrder) {
   EventLoop loop("test");
   GrpcTransport transport(loop, NoToken());
   Address server = *transport.ListenAndGetAddress(
-      "127.0.0.1:0", [](absl::string_view, std::string request,
+      "127.0.0.1:0", [](absl::string_view, Payload payload,
                         ReplyCallback reply) {
+        std::string request = payload.Flatten();
         std::reverse(request.begin(), request.end());
         reply(std::move(request));
       });
@@ -174,7 +175,7 @@ TEST(GrpcTransportTest, HandlerErrorsReachTheCallerUnchanged) {
   EventLoop loop("test");
   GrpcTransport transport(loop, NoToken());
   const Address server = *transport.ListenAndGetAddress(
-      "127.0.0.1:0", [](absl::string_view, std::string, ReplyCallback reply) {
+      "127.0.0.1:0", [](absl::string_view, Payload, ReplyCallback reply) {
         reply(absl::NotFoundError("no such actor"));
       });
   absl::StatusOr<std::string> reply =

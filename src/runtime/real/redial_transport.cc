@@ -16,7 +16,7 @@ struct RedialTransport::Attempt {
   Address from;
   Address to;
   std::string method;
-  std::shared_ptr<const std::string> request;
+  Payload request;  // sent again as it is: its bytes are shared
   CallOptions options;
   ReplyCallback on_reply;
   absl::Time deadline;  // of the whole call, over all attempts
@@ -42,7 +42,7 @@ bool RedialTransport::Unreachable(const absl::Status& status,
 }
 
 void RedialTransport::Call(const Address& from, const Address& to,
-                           absl::string_view method, std::string request,
+                           absl::string_view method, Payload request,
                            const CallOptions& options, ReplyCallback on_reply) {
   auto attempt = std::make_shared<Attempt>();
   for (const std::string& service : options_.fail_fast_services) {
@@ -51,7 +51,7 @@ void RedialTransport::Call(const Address& from, const Address& to,
   attempt->from = from;
   attempt->to = to;
   attempt->method = std::string(method);
-  attempt->request = std::make_shared<const std::string>(std::move(request));
+  attempt->request = std::move(request);
   attempt->options = options;
   attempt->on_reply = std::move(on_reply);
   attempt->deadline =
@@ -68,7 +68,8 @@ void RedialTransport::Send(std::shared_ptr<Attempt> attempt) {
     options.timeout =
         std::max(absl::ZeroDuration(), attempt->deadline - absl::Now());
   }
-  inner_.Call(attempt->from, attempt->to, attempt->method, *attempt->request,
+  // Each attempt sends the same bytes: the Payload shares them.
+  inner_.Call(attempt->from, attempt->to, attempt->method, attempt->request,
               options, [this, attempt](absl::StatusOr<std::string> reply) {
                 const bool retry =
                     !reply.ok() &&

@@ -81,7 +81,7 @@ class RedialTransport : public Transport {
   }
   void Close(const Address& address) override { inner_.Close(address); }
   void Call(const Address& from, const Address& to, absl::string_view method,
-            std::string request, const CallOptions& options,
+            Payload request, const CallOptions& options,
             ReplyCallback on_reply) override;
 
   // Whether `status`, the result of calling `method` at `to`, is the

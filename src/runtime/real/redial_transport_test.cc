@@ -46,8 +46,10 @@ TEST(RedialTransportTest, ReachesAPeerThatStartsListeningLater) {
     absl::SleepFor(absl::Milliseconds(300));
     ASSERT_TRUE(
         grpc.Listen(server,
-                    [](absl::string_view, std::string request,
-                       ReplyCallback reply) { reply(request + " pong"); })
+                    [](absl::string_view, Payload request,
+                       ReplyCallback reply) {
+                      reply(request.Flatten() + " pong");
+                    })
             .ok());
   });
   absl::StatusOr<std::string> reply =
@@ -96,7 +98,7 @@ TEST(RedialTransportTest, AHandlersOwnUnavailableIsNotRetried) {
   RedialTransport transport(grpc, loop, {});
   std::atomic<int> calls{0};
   absl::StatusOr<Address> server = grpc.ListenAndGetAddress(
-      "127.0.0.1:0", [&](absl::string_view, std::string, ReplyCallback reply) {
+      "127.0.0.1:0", [&](absl::string_view, Payload, ReplyCallback reply) {
         ++calls;
         reply(absl::UnavailableError("busy"));
       });
@@ -119,7 +121,7 @@ class BrokenConnections : public Transport {
   }
   void Close(const Address&) override {}
   void Call(const Address&, const Address& to, absl::string_view method,
-            std::string, const CallOptions&, ReplyCallback on_reply) override {
+            Payload, const CallOptions&, ReplyCallback on_reply) override {
     ++attempts;
     on_reply(absl::UnavailableError(
         absl::StrCat(method, " to ", to, ": Socket closed")));

@@ -39,8 +39,9 @@ inline GrpcTransport::Options WithToken(std::string token) {
 
 // Replies with "<method>:<request>".
 inline RequestHandler Echo() {
-  return [](absl::string_view method, std::string request,
-            ReplyCallback reply) { reply(absl::StrCat(method, ":", request)); };
+  return [](absl::string_view method, Payload request, ReplyCallback reply) {
+    reply(absl::StrCat(method, ":", request.Flatten()));
+  };
 }
 
 // Calls and waits for the reply (or for kTestWait, then fails the call
@@ -69,9 +70,9 @@ inline absl::StatusOr<std::string> CallAndWait(
 class HeldReplies {
  public:
   RequestHandler Handler() {
-    return [this](absl::string_view, std::string request, ReplyCallback reply) {
+    return [this](absl::string_view, Payload request, ReplyCallback reply) {
       absl::MutexLock lock(&mu_);
-      held_.push_back({std::move(request), std::move(reply)});
+      held_.push_back({request.Flatten(), std::move(reply)});
     };
   }
 

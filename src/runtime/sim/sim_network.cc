@@ -187,12 +187,14 @@ absl::Time SimNetwork::Transmit(uint32_t src, uint32_t dst, int64_t bytes) {
 }
 
 void SimNetwork::Call(const Address& from, const Address& to,
-                      absl::string_view method, std::string request,
+                      absl::string_view method, Payload request,
                       const CallOptions& options, ReplyCallback on_reply) {
   const uint32_t src = HostOf(from), dst = HostOf(to);
   loop_.Mix(StableHash(method));
   loop_.Mix(StableHash(to));
-  loop_.Mix(StableHash(request));
+  // The hash of the bytes, whatever pieces they come in.
+  loop_.Mix(request.pieces().size() == 1 ? StableHash(request.pieces()[0].view())
+                                         : StableHash(request.Flatten()));
   const uint64_t call_id = next_call_id_++;
   if (on_reply) {
     PendingCall& call = pending_[call_id];
@@ -207,21 +209,18 @@ void SimNetwork::Call(const Address& from, const Address& to,
   }
   const int64_t bytes = kHeaderBytes + method.size() + request.size() +
                         options.synthetic_bytes;
-  auto request_ptr = std::make_shared<std::string>(std::move(request));
   // A duplicate is delivered as a call nobody waits for: the caller gets
-  // the first copy's reply.
+  // the first copy's reply. Both share the request's bytes.
   std::function<void()> duplicate;
   if (all_faults_.has_value() || !link_faults_.empty()) {
-    duplicate = [this, from, to, method = std::string(method), request_ptr] {
-      Deliver(/*call_id=*/0, from, to, method, *request_ptr);
+    duplicate = [this, from, to, method = std::string(method), request] {
+      Deliver(/*call_id=*/0, from, to, method, request);
     };
   }
   Send(src, dst, bytes,
-       [this, call_id, from, to, method = std::string(method), request_ptr] {
-         // Unless a duplicate still needs them, the bytes move on.
-         Deliver(call_id, from, to, method,
-                 request_ptr.use_count() > 1 ? *request_ptr
-                                             : std::move(*request_ptr));
+       [this, call_id, from, to, method = std::string(method),
+        request = std::move(request)] {
+         Deliver(call_id, from, to, method, request);
        },
        [this, call_id] {
          Complete(call_id, absl::UnavailableError(
@@ -232,7 +231,7 @@ void SimNetwork::Call(const Address& from, const Address& to,
 
 void SimNetwork::Deliver(uint64_t call_id, const Address& from,
                          const Address& to, const std::string& method,
-                         std::string request) {
+                         Payload request) {
   const uint32_t src = HostOf(from), dst = HostOf(to);
   if (hosts_down_.contains(dst)) return;  // died while the message flew
   auto endpoint = endpoints_.find(to);

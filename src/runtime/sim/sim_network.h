@@ -92,7 +92,7 @@ class SimNetwork : public Transport {
   absl::Status Listen(const Address& address, RequestHandler handler) override;
   void Close(const Address& address) override;
   void Call(const Address& from, const Address& to, absl::string_view method,
-            std::string request, const CallOptions& options,
+            Payload request, const CallOptions& options,
             ReplyCallback on_reply) override;
 
   const Stats& stats() const { return stats_; }
@@ -130,7 +130,7 @@ class SimNetwork : public Transport {
   const MessageFaults* FaultsOn(uint32_t src, uint32_t dst) const;
   Link& LinkBetween(uint32_t src, uint32_t dst);
   void Deliver(uint64_t call_id, const Address& from, const Address& to,
-               const std::string& method, std::string request);
+               const std::string& method, Payload request);
   void SendReply(uint64_t call_id, uint32_t src, uint32_t dst,
                  absl::StatusOr<std::string> reply);
   void Complete(uint64_t call_id, absl::StatusOr<std::string> reply);

@@ -20,8 +20,10 @@ class SimNetworkTest : public ::testing::Test {
   void Echo(const Address& address) {
     ASSERT_TRUE(network_
                     .Listen(address,
-                            [](absl::string_view, std::string request,
-                               ReplyCallback reply) { reply(request); })
+                            [](absl::string_view, Payload request,
+                               ReplyCallback reply) {
+                              reply(request.Flatten());
+                            })
                     .ok());
   }
 
@@ -110,8 +112,10 @@ TEST_F(SimNetworkTest, SameTrafficSameFingerprint) {
     SimLoop loop;
     SimNetwork network(loop, {});
     EXPECT_TRUE(network
-                    .Listen("b:1", [](absl::string_view, std::string r,
-                                      ReplyCallback reply) { reply(r); })
+                    .Listen("b:1", [](absl::string_view, Payload r,
+                                      ReplyCallback reply) {
+                      reply(r.Flatten());
+                    })
                     .ok());
     EXPECT_TRUE(network.Listen("a:1", nullptr).ok());
     network.Call("a:1", "b:1", "Echo", payload, {},

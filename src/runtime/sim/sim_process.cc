@@ -44,7 +44,7 @@ class SimProcess::ProcessTransport : public Transport {
     if (!state_->alive) return absl::UnavailableError("the process is dead");
     absl::Status status = network_.Listen(
         address, [state = state_, handler = std::move(handler)](
-                     absl::string_view method, std::string request,
+                     absl::string_view method, Payload request,
                      ReplyCallback reply) {
           // A dead process never answers.
           if (state->alive) handler(method, std::move(request), std::move(reply));
@@ -60,7 +60,7 @@ class SimProcess::ProcessTransport : public Transport {
   }
 
   void Call(const Address& from, const Address& to, absl::string_view method,
-            std::string request, const CallOptions& options,
+            Payload request, const CallOptions& options,
             ReplyCallback on_reply) override {
     if (!state_->alive) return;
     ReplyCallback gated;
