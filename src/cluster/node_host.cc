@@ -122,6 +122,11 @@ Raylet::Options NodeHost::RayletOptions() {
   raylet_options.allocate_object = [this](ObjectId id, int64_t size) {
     return store_service_->Allocate(id, size);
   };
+  // and chunks to send are read from their segments' files.
+  raylet_options.read_object_chunk = [this](ObjectId id, const Bytes& object,
+                                            size_t offset, size_t size) {
+    return store_service_->ReadChunk(id, object, offset, size);
+  };
   raylet_options.has_driver = options_.trace_driver;
   auto sampler = std::make_shared<UsageSampler>();
   raylet_options.sample_usage = [sampler, this](rpc::NodeUsage* usage) {

@@ -66,6 +66,11 @@ class ObjectManager {
   // string instead.
   using Allocator =
       std::function<std::optional<Buffer>(ObjectId id, int64_t size)>;
+  // A copy of bytes [offset, offset + size) of stored object `id` (whose
+  // bytes are `object`), for a chunk to send; nullopt: the chunk is sent
+  // from the object's bytes where they lie.
+  using ChunkReader = std::function<std::optional<Bytes>(
+      ObjectId id, const Bytes& object, size_t offset, size_t size)>;
 
   struct Options {
     int64_t chunk_size = 5 << 20;
@@ -95,6 +100,11 @@ class ObjectManager {
     // A real node assembles them in shared memory, so that its worker
     // processes map them as they arrived (StoreService::Allocate).
     Allocator allocate;
+    // Where chunks to send are read from; empty: the object's bytes. A real
+    // node reads a shared-memory object's file (StoreService::ReadChunk):
+    // on a VM, a process's first read of each page through its mapping
+    // costs several times the kernel's copy of it.
+    ChunkReader read_chunk;
   };
 
   // Registers PullObject and PushChunk on `endpoint` (call before Start).

@@ -2,6 +2,7 @@
 // serves another node's PullObject by pushing it in chunks, at most
 // chunks_in_flight_max unacknowledged at once (object_manager.h).
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "src/object_manager/chunk_codec.h"
@@ -49,17 +50,25 @@ void ObjectManager::SendChunks(uint64_t push_id) {
     chunk.set_num_chunks(push.num_chunks);
     chunk.set_object_size(size);
     const int64_t real_end = std::min(end, real);
-    // A view of the object's bytes, which it keeps alive until sent.
-    const Bytes data =
-        begin < real_end
-            ? Bytes::Wrap(push.object.data.owner(),
-                          push.object.data.view().substr(begin,
-                                                         real_end - begin))
-            : Bytes();
+    // A view of the object's bytes, which it keeps alive until sent, or a
+    // copy read elsewhere (Options::read_chunk).
+    Bytes data;
+    if (begin < real_end) {
+      std::optional<Bytes> copy;
+      if (options_.read_chunk) {
+        copy = options_.read_chunk(push.id, push.object.data, begin,
+                                   real_end - begin);
+      }
+      data = copy.has_value()
+                 ? *std::move(copy)
+                 : Bytes::Wrap(push.object.data.owner(),
+                               push.object.data.view().substr(
+                                   begin, real_end - begin));
+    }
     const int64_t synthetic = (end - begin) - data.size();
     chunk.set_synthetic_bytes(synthetic);
     ++push.in_flight;
-    // The data is not copied: the message's pieces share it (chunk_codec.h).
+    // The message's pieces share the data (chunk_codec.h).
     endpoint_.CallSerialized<PushChunk>(
         push.to, EncodeChunk(chunk, data),
         [this, push_id](absl::StatusOr<rpc::PushChunkReply> reply) {

@@ -24,7 +24,8 @@ Raylet::Raylet(Clock& clock, Transport& transport, Rng& rng, Metrics& metrics,
       clock_, endpoint_, store_, view_, metrics_,
       ObjectManager::Options{.chunk_size = options_.chunk_size,
                              .trace = options_.trace,
-                             .allocate = options_.allocate_object});
+                             .allocate = options_.allocate_object,
+                             .read_chunk = options_.read_object_chunk});
   dependencies_ = std::make_unique<DependencyManager>(
       clock_, store_, *object_manager_,
       [this](uint64_t seq, const rpc::ErrorInfo& error) {

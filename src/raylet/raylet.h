@@ -54,6 +54,8 @@ class Raylet {
     int64_t chunk_size = 5 << 20;
     // Where pulled objects are assembled (ObjectManager::Options::allocate).
     ObjectManager::Allocator allocate_object;
+    // Where chunks of objects to send are read (ObjectManager::Options).
+    ObjectManager::ChunkReader read_object_chunk;
     int max_workers = 256;
     // Worker processes launched at once, at most (0: no limit).
     int max_concurrent_worker_starts = 0;

@@ -159,6 +159,32 @@ absl::StatusOr<std::shared_ptr<SharedSegment>> SharedSegment::Open(
       name, *address, size, unlink_at_end, /*fd=*/-1));
 }
 
+absl::StatusOr<Bytes> SharedSegment::ReadRange(const std::string& name,
+                                               size_t offset, size_t size) {
+  const int fd = shm_open(name.c_str(), O_RDONLY, 0);
+  if (fd < 0) return ErrnoStatus("shm_open", name);
+  // Not zeroed first: every byte is read over.
+  std::shared_ptr<char[]> buffer(new char[std::max<size_t>(size, 1)]);
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = pread(fd, buffer.get() + done, size - done,
+                            static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  const int error = errno;
+  close(fd);
+  if (done < size) {
+    errno = error;
+    return absl::OutOfRangeError(absl::StrCat(
+        "reading ", offset, "+", size, " of ", name, ": only ", done,
+        " bytes"));
+  }
+  const absl::string_view view(buffer.get(), size);
+  return Bytes::Wrap(std::move(buffer), view);
+}
+
 SharedSegment::~SharedSegment() {
   if (address_ != nullptr) munmap(const_cast<void*>(address_), size_);
   if (fd_ >= 0) close(fd_);

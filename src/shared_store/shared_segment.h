@@ -75,6 +75,13 @@ class SharedSegment {
   // once the segment's whole size was written (then the file is closed) or
   // for a segment opened.
   absl::Status Write(size_t offset, const Payload& bytes);
+  // A copy of bytes [offset, offset + size) of existing segment `name`,
+  // read from its file (pread) rather than through a mapping: on a VM, a
+  // process's first read of each page of a mapping costs several times
+  // the kernel's copy. NotFound if the segment does not exist; OutOfRange
+  // if it holds fewer bytes.
+  static absl::StatusOr<Bytes> ReadRange(const std::string& name,
+                                         size_t offset, size_t size);
   // The name is no longer ours to unlink.
   void Release() { unlink_at_end_ = false; }
 

@@ -95,6 +95,24 @@ TEST_F(SharedStoreTest, PutThenGetMapsTheStoresOwnBytes) {
   EXPECT_EQ(service_.num_copied(), 0);
 }
 
+// The object manager sends chunks of a segment's object read from its file.
+TEST_F(SharedStoreTest, ChunksOfASegmentsObjectAreReadFromItsFile) {
+  OnFiber([&] {
+    ASSERT_TRUE(client_.PutPrimary(Id(8), {Bytes(std::string("abcdef"))}).ok());
+  });
+  const Bytes stored = store_.Get(Id(8))->data;
+  std::optional<Bytes> chunk = service_.ReadChunk(Id(8), stored, 2, 3);
+  ASSERT_TRUE(chunk.has_value());
+  EXPECT_EQ(chunk->view(), "cde");
+  EXPECT_NE(chunk->data(), stored.data() + 2) << "a view, not a copy";
+  // Bytes no segment holds (another object's, or an object from elsewhere)
+  // are left to the caller.
+  EXPECT_FALSE(service_.ReadChunk(Id(9), stored, 0, 1).has_value());
+  ASSERT_TRUE(store_.PutPrimary(Id(9), {Bytes(std::string("heap"))}).ok());
+  EXPECT_FALSE(
+      service_.ReadChunk(Id(9), store_.Get(Id(9))->data, 0, 1).has_value());
+}
+
 TEST_F(SharedStoreTest, AnObjectFromElsewhereIsCopiedIntoSharedMemoryOnce) {
   ASSERT_TRUE(store_.PutPrimary(Id(2), {Bytes(std::string("pulled"))}).ok());
   const void* heap_owner = store_.Get(Id(2))->data.owner().get();
@@ -222,6 +240,18 @@ TEST(SharedSegmentTest, AWriteOutsideTheSegmentOrAfterItIsFullIsRefused) {
   auto reader = SharedSegment::Open(name, /*unlink_at_end=*/false);
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_TRUE(absl::IsFailedPrecondition((*reader)->Write(0, "z")));
+}
+
+TEST(SharedSegmentTest, ARangeIsReadFromTheFile) {
+  const std::string name = absl::StrCat("/miniray-test-read.", getpid());
+  auto segment = SharedSegment::CreateWith(name, "0123456789");
+  ASSERT_TRUE(segment.ok()) << segment.status();
+  absl::StatusOr<Bytes> range = SharedSegment::ReadRange(name, 3, 4);
+  ASSERT_TRUE(range.ok()) << range.status();
+  EXPECT_EQ(range->view(), "3456");
+  EXPECT_TRUE(absl::IsOutOfRange(SharedSegment::ReadRange(name, 8, 3).status()));
+  segment->reset();  // unlinks
+  EXPECT_TRUE(absl::IsNotFound(SharedSegment::ReadRange(name, 0, 1).status()));
 }
 
 TEST(SharedSegmentTest, ASegmentLargerThanTheFreeMemoryIsRefused) {

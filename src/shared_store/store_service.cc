@@ -137,6 +137,19 @@ std::optional<ObjectManager::Buffer> StoreService::Allocate(ObjectId id,
   return buffer;
 }
 
+std::optional<Bytes> StoreService::ReadChunk(ObjectId id, const Bytes& object,
+                                             size_t offset,
+                                             size_t size) const {
+  auto it = segments_.find(id);
+  if (it == segments_.end() || it->second.owner != object.owner().get()) {
+    return std::nullopt;
+  }
+  absl::StatusOr<Bytes> copy =
+      SharedSegment::ReadRange(it->second.name, offset, size);
+  if (!copy.ok()) return std::nullopt;  // freed meanwhile: the mapping serves
+  return *std::move(copy);
+}
+
 void StoreService::Prune() {
   if (segments_.size() < prune_at_) return;
   for (auto it = segments_.begin(); it != segments_.end();) {

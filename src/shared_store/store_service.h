@@ -57,6 +57,13 @@ class StoreService {
   // /dev/shm has less than `size` free (the object manager then assembles
   // the object in memory).
   std::optional<ObjectManager::Buffer> Allocate(ObjectId id, int64_t size);
+  // A copy of bytes [offset, offset + size) of object `id`, whose bytes
+  // are `object`, read from the file of the segment that holds them
+  // (SharedSegment::ReadRange), for the object manager to send
+  // (ObjectManager::Options::read_chunk). nullopt if no segment of this
+  // store holds those bytes, or it cannot be read.
+  std::optional<Bytes> ReadChunk(ObjectId id, const Bytes& object,
+                                 size_t offset, size_t size) const;
   const Address& address() const { return endpoint_.address(); }
   const std::string& segment_prefix() const { return prefix_; }
 
