@@ -1,6 +1,7 @@
 // LocalCluster's faults: which of a scenario's faults a real cluster of
 // processes can apply, and applying them with SIGKILL (and SIGSTOP).
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "src/cluster/scenario_options.h"
 #include "src/cluster/worker_processes.h"
 #include "src/common/units.h"
+#include "src/shared_store/shared_segment.h"
 
 namespace miniray {
 namespace {
@@ -294,7 +296,11 @@ absl::Status LocalCluster::CreateFaultBoard() {
                (f.has_slow_node() && !IsSlowFromStart(f));
       });
   if (!any) return absl::OkStatus();
-  fault_board_name_ = absl::StrCat("/miniray.", marker_, ".faults");
+  // Named as this process's store segments are ("/miniray.<pid>."), so
+  // that if this process is killed the next node to start on the machine
+  // removes the board with them (SharedSegment::UnlinkOrphans).
+  fault_board_name_ =
+      absl::StrCat(SharedSegment::PrefixOfProcess(getpid()), "faults");
   absl::StatusOr<std::unique_ptr<FaultBoard>> board =
       FaultBoard::Create(fault_board_name_);
   if (!board.ok()) return board.status();

@@ -7,6 +7,7 @@
 // takes its memory only as each range is prepared for writing, or ahead of
 // the writer on a helper thread that a segment's end stops.
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -267,6 +268,28 @@ TEST(SharedSegmentTest, CreateWithHoldsACopyOfTheBytes) {
   ASSERT_TRUE(segment.ok()) << segment.status();
   EXPECT_GE(SegmentMemory(name), 1 << 20);
   EXPECT_EQ((*segment)->view(), std::string(1 << 20, 'z'));
+}
+
+// What a killed node or `local` left behind (its store's segments, a
+// fault board) goes when the next node starts; a live process's names stay.
+TEST(SharedSegmentTest, OrphansOfADeadProcessAreRemoved) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(0);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);  // its pid is now dead
+  const std::string dead = SharedSegment::PrefixOfProcess(child);
+  const std::string alive = SharedSegment::PrefixOfProcess(getpid());
+  for (const std::string& name :
+       {dead + "3", dead + "faults", alive + "orphan-test"}) {
+    auto segment = SharedSegment::CreateWith(name, "x");
+    ASSERT_TRUE(segment.ok()) << segment.status();
+    (*segment)->Release();  // left behind, as by a killed process
+  }
+  EXPECT_GE(SharedSegment::UnlinkOrphans(), 2);
+  EXPECT_FALSE(SegmentExists(dead + "3"));
+  EXPECT_FALSE(SegmentExists(dead + "faults"));
+  EXPECT_TRUE(SegmentExists(alive + "orphan-test"));
+  EXPECT_EQ(SharedSegment::UnlinkAll(alive + "orphan-test"), 1);
 }
 
 }  // namespace
