@@ -151,22 +151,21 @@ grep -q 'killed node roomy (pid [0-9]*, SIGKILL)' <<<"$out" ||
   fail "actor_node_failover: no kill in the fault log: $out"
 expect_no_leftovers "$(marker_of "$err")" "actor_node_failover"
 
-# A partition, approximated by stopping the cut-off node's processes (and
-# saying so): the GCS declares the node dead, its tasks are retried, and
-# the result is the simulator's.
+# A partition, exact: every process's transport holds the messages that
+# cross the cut (the fault board), so worker-0 is cut off from the head
+# and the other worker: the GCS declares it dead, its tasks are retried,
+# and the result is the simulator's.
 run_local tests/testdata/local_partition.textproto
 [ "$got" = "$want" ] ||
   fail "local partition: result '$got', sim says '$want'"
-grep -q 'is approximated in local mode' "$err" ||
-  fail "local partition: the approximation is not said: $(cat "$err")"
-grep -q 'froze (SIGSTOP) worker-0' <<<"$out" ||
-  fail "local partition: no freeze in the fault log: $out"
+grep -q 'partition worker-0 <-> every other node: messages across it are held' <<<"$out" ||
+  fail "local partition: no cut in the fault log: $out"
 # The heal comes at 1.52 s, if the program (its tasks retried on the other
 # worker) has not finished by then.
 if python3 -c "import sys; sys.exit(float(sys.argv[1]) < 1.6)" \
     "$(json_field makespan_s "$out")"; then
-  grep -q 'thawed (SIGCONT) worker-0' <<<"$out" ||
-    fail "local partition: no thaw in the fault log: $out"
+  grep -q 'partition worker-0 <-> every other node healed' <<<"$out" ||
+    fail "local partition: no heal in the fault log: $out"
 fi
 [ "$(json_field tasks_retried "$out")" -ge 1 ] 2>/dev/null ||
   fail "local partition: no task retried: $out"

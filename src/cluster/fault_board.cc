@@ -35,9 +35,12 @@ struct FaultBoard::Layout {
     char node[kMaxName + 1];
     int64_t skew_ns;
     double slowdown;
+    uint32_t side_nodes;
+    uint32_t side_others;
   };
   uint32_t skew_count;
   Skew skews[kMaxSkews];
+  uint32_t cuts[kMaxCuts];
 };
 
 namespace {
@@ -50,6 +53,11 @@ bool Matches(const FaultBoard::Rule& rule, absl::string_view from,
              absl::string_view to) {
   return rule.from == from && rule.to == to;
 }
+
+// A cut's flags.
+constexpr uint32_t kCutInForce = 1;
+constexpr uint32_t kCutOneWay = 2;
+constexpr uint32_t kCutOthersAll = 4;  // `others` is every node not in `nodes`
 
 }  // namespace
 
@@ -149,7 +157,10 @@ void FaultBoard::Publish() {
                 writer_skews_[i].node.size());
     entry.skew_ns = absl::ToInt64Nanoseconds(writer_skews_[i].skew);
     entry.slowdown = writer_skews_[i].slowdown;
+    entry.side_nodes = writer_skews_[i].side_nodes;
+    entry.side_others = writer_skews_[i].side_others;
   }
+  std::memcpy(layout_->cuts, writer_cuts_, sizeof(writer_cuts_));
   layout_->version.store(version + 2, std::memory_order_release);
 }
 
@@ -163,6 +174,7 @@ void FaultBoard::Refresh() {
                 sizeof(copy.entries));
     std::memcpy(static_cast<void*>(&copy.skews), layout_->skews,
                 sizeof(copy.skews));
+    std::memcpy(copy.cuts, layout_->cuts, sizeof(copy.cuts));
     const uint32_t count = layout_->count;
     const uint32_t skew_count = layout_->skew_count;
     std::atomic_thread_fence(std::memory_order_acquire);
@@ -183,8 +195,10 @@ void FaultBoard::Refresh() {
       const Layout::Skew& entry = copy.skews[i];
       cached_skews_.push_back(
           NodeSkew{std::string(entry.node, strnlen(entry.node, kMaxName)),
-                   absl::Nanoseconds(entry.skew_ns), entry.slowdown});
+                   absl::Nanoseconds(entry.skew_ns), entry.slowdown,
+                   entry.side_nodes, entry.side_others});
     }
+    std::memcpy(cached_cuts_, copy.cuts, sizeof(cached_cuts_));
     cached_version_ = before;
     return;
   }
@@ -251,9 +265,91 @@ std::vector<FaultBoard::Rule> FaultBoard::Rules() {
   return cached_;
 }
 
+absl::StatusOr<int> FaultBoard::AddCut(const Cut& cut) {
+  for (const auto* side : {&cut.nodes, &cut.others}) {
+    for (const std::string& node : *side) {
+      if (node.size() > kMaxName) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("a node name of more than ", kMaxName, " bytes"));
+      }
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  int id = 0;
+  while (id < kMaxCuts && writer_cuts_[id] != 0) ++id;
+  if (id == kMaxCuts) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("more than ", kMaxCuts, " partitions at once"));
+  }
+  // Rows first, all or none: a row table too small leaves no half cut.
+  const std::vector<NodeSkew> before = writer_skews_;
+  const uint32_t bit = uint32_t{1} << id;
+  for (const auto& [side, field] :
+       {std::make_pair(&cut.nodes, &NodeSkew::side_nodes),
+        std::make_pair(&cut.others, &NodeSkew::side_others)}) {
+    for (const std::string& node : *side) {
+      NodeSkew* row = RowFor(node);
+      if (row == nullptr) {
+        writer_skews_ = before;
+        return absl::ResourceExhaustedError(
+            absl::StrCat("faults on more than ", kMaxSkews, " nodes"));
+      }
+      row->*field |= bit;
+    }
+  }
+  writer_cuts_[id] = kCutInForce | (cut.one_way ? kCutOneWay : 0) |
+                     (cut.others.empty() ? kCutOthersAll : 0);
+  Publish();
+  return id;
+}
+
+void FaultBoard::RemoveCut(int id) {
+  if (id < 0 || id >= kMaxCuts) return;
+  absl::MutexLock lock(&mu_);
+  const uint32_t keep = ~(uint32_t{1} << id);
+  for (NodeSkew& row : writer_skews_) {
+    row.side_nodes &= keep;
+    row.side_others &= keep;
+  }
+  writer_cuts_[id] = 0;
+  Publish();
+}
+
+bool FaultBoard::CutLocked(absl::string_view from, absl::string_view to) {
+  if (from == to) return false;  // within a node: never cut
+  // The cached rows, as Decide refreshed them (a node without one is on no
+  // side of any cut).
+  const NodeSkew none;
+  auto row = [&](absl::string_view node) -> const NodeSkew& {
+    for (const NodeSkew& r : cached_skews_) {
+      if (r.node == node) return r;
+    }
+    return none;
+  };
+  const NodeSkew& a = row(from);
+  const NodeSkew& b = row(to);
+  for (int id = 0; id < kMaxCuts; ++id) {
+    const uint32_t flags = cached_cuts_[id];
+    if ((flags & kCutInForce) == 0) continue;
+    const uint32_t bit = uint32_t{1} << id;
+    // On the `others` side: named there, or, for every node not in
+    // `nodes`, simply not in `nodes`.
+    auto other = [&](const NodeSkew& row) {
+      return (flags & kCutOthersAll) != 0 ? (row.side_nodes & bit) == 0
+                                          : (row.side_others & bit) != 0;
+    };
+    if ((a.side_nodes & bit) != 0 && other(b)) return true;
+    if ((flags & kCutOneWay) == 0 && other(a) && (b.side_nodes & bit) != 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 MessageFate FaultBoard::Decide(absl::string_view from, absl::string_view to) {
   absl::MutexLock lock(&mu_);
   Refresh();
+  if (CutLocked(from, to)) return MessageFate{.held = true};
   const Rule* found = nullptr;
   for (const Rule& rule : cached_) {
     if (Matches(rule, from, to)) {

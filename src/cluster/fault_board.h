@@ -16,6 +16,12 @@
 //
 // Rules match as the simulator's: a rule with `from` and `to` applies to
 // that link, one with both empty to every link (a link's own rule wins).
+// A cut (a partition in force) holds every message across it until it is
+// removed, as the simulator holds a cut link's messages until the heal:
+//
+//   int cut = *(*board)->AddCut({.nodes = {"worker-0"}});   // both ways
+//   (*view)->Decide("head", "worker-0").held;                // true
+//   (*board)->RemoveCut(cut);
 // Decisions draw from a per-process random stream: real runs are not
 // deterministic anyway. Every process counts the faults it applied in the
 // board too, so that `local` can say how many messages were dropped,
@@ -49,8 +55,16 @@ class FaultBoard {
     double delay = 0;
     absl::Duration max_delay = absl::Milliseconds(10);
   };
-  // At most this many rules at once; node names up to kMaxName bytes.
+  // A partition: the links between `nodes` and `others` are cut.
+  struct Cut {
+    std::vector<std::string> nodes;
+    std::vector<std::string> others;  // empty: every node not in `nodes`
+    bool one_way = false;             // only from `nodes` to `others`
+  };
+  // At most this many rules and cuts at once, and nodes with a skew, a
+  // slowdown or a side of a cut; node names up to kMaxName bytes.
   static constexpr int kMaxRules = 32;
+  static constexpr int kMaxCuts = 32;
   static constexpr int kMaxSkews = 64;
   static constexpr int kMaxName = 63;
 
@@ -71,6 +85,13 @@ class FaultBoard {
   // Writer only: removes the rule of a link, if any.
   void ClearRule(const std::string& from, const std::string& to);
 
+  // Writer only: cuts the links of `cut`; returns the cut's id, for
+  // RemoveCut. InvalidArgument for a name too long, ResourceExhausted past
+  // kMaxCuts cuts or kMaxSkews nodes.
+  absl::StatusOr<int> AddCut(const Cut& cut);
+  // Writer only: heals cut `id`.
+  void RemoveCut(int id);
+
   // The rules in force now.
   std::vector<Rule> Rules();
   // The faults that every process of the cluster has applied so far.
@@ -89,7 +110,8 @@ class FaultBoard {
   // How much slower `node`'s tasks run now (1: normal speed).
   double Slowdown(absl::string_view node);
 
-  // What happens to one message from node `from` to node `to`.
+  // What happens to one message from node `from` to node `to`. A message
+  // across a cut is held (and nothing else is decided for it).
   MessageFate Decide(absl::string_view from, absl::string_view to);
   // Slowdown(node) as a worker's slowdown source; the board must outlive it.
   std::function<double()> SlowdownFn(std::string node) {
@@ -118,12 +140,18 @@ class FaultBoard {
   Layout* const layout_;
   const bool writer_;
   absl::Mutex mu_;
-  // A node's row: its clock skew and its slowdown.
+  // A node's row: its clock skew, its slowdown, and the cuts it is on a
+  // side of (bit i: cut i).
   struct NodeSkew {
     std::string node;
     absl::Duration skew;
     double slowdown = 1.0;
+    uint32_t side_nodes = 0;   // in the cut's `nodes`
+    uint32_t side_others = 0;  // in the cut's `others`
   };
+  // Whether the link from `from` to `to` is cut (by the cached table).
+  bool CutLocked(absl::string_view from, absl::string_view to)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The writer's row for `node`, added if missing (null past kMaxSkews).
   NodeSkew* RowFor(const std::string& node) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Validates `node`, applies `change` to its row and publishes.
@@ -135,6 +163,9 @@ class FaultBoard {
   std::vector<NodeSkew> writer_skews_ ABSL_GUARDED_BY(mu_);
   std::vector<Rule> cached_ ABSL_GUARDED_BY(mu_);
   std::vector<NodeSkew> cached_skews_ ABSL_GUARDED_BY(mu_);
+  // Each cut's flags (kCut* in fault_board.cc); 0: no cut of that id.
+  uint32_t writer_cuts_[kMaxCuts] ABSL_GUARDED_BY(mu_) = {};
+  uint32_t cached_cuts_[kMaxCuts] ABSL_GUARDED_BY(mu_) = {};
   uint64_t cached_version_ ABSL_GUARDED_BY(mu_) = 0;
   // Real runs are not reproducible anyway: seeded by the system.
   std::mt19937_64 random_ ABSL_GUARDED_BY(mu_){std::random_device()()};

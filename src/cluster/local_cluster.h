@@ -111,8 +111,8 @@ class LocalCluster {
       kKillWorker,
       kKillActor,
       kKillHead,
-      kFreeze,  // a partition, approximated: the cut-off side is stopped
-      kThaw,    // its heal
+      kCutOn,   // a partition starts (a cut on the fault board)
+      kCutOff,  // and heals
       kMessagesOn,   // a message fault starts (on the fault board)
       kMessagesOff,  // and heals
       kSkewOn,       // a clock skew starts (on the fault board)
@@ -124,8 +124,7 @@ class LocalCluster {
     Kind kind = Kind::kKillNode;
     int node = 0;       // index into children_ (kill, restart, kill_worker)
     std::string actor;  // kKillActor
-    std::vector<int> nodes;  // kFreeze, kThaw
-    int fault = 0;  // kMessages*, kSkew*: index into the scenario's faults
+    int fault = 0;  // on the board: index into the scenario's faults
   };
 
   absl::StatusOr<int> PickPort();
@@ -170,11 +169,8 @@ class LocalCluster {
   std::string KillWorker(Child& child);
   std::string KillActor(const std::string& name);
   std::string KillHead();
-  std::string Freeze(const std::vector<int>& nodes);
-  std::string Thaw(const std::vector<int>& nodes);
-  // Partition faults, approximated by freezing one side (local_faults.cc).
-  void PlanPartition(int index, const scenario::Fault& fault,
-                     std::vector<PlannedFault>& planned);
+  // Partition fault `index` on the board (a cut), or healed.
+  std::string SetPartition(int index, bool on);
   // Says on stderr which children died without being killed by a fault.
   void ReportUnexpectedExits();
   // Every node's process has exited (none restarts by itself).
@@ -201,8 +197,8 @@ class LocalCluster {
   // The run's message faults, read by every process (fault_board.h).
   std::unique_ptr<FaultBoard> fault_board_;
   std::string fault_board_name_;
-  // The processes a freeze stopped (a node's and its workers'), by node.
-  std::map<int, std::vector<pid_t>> frozen_;
+  // The board's cut of each partition in force, by fault index.
+  std::map<int, int> cuts_;
   // The dashboard's port (the GCS's process serves it); 0: not yet picked.
   int dashboard_port_ = 0;
   absl::flat_hash_set<int> picked_ports_;

@@ -1,5 +1,6 @@
 // LocalCluster's faults: which of a scenario's faults a real cluster of
-// processes can apply, and applying them with SIGKILL (and SIGSTOP).
+// processes can apply, and applying them: with SIGKILL, or on the fault
+// board that every process reads.
 #include <signal.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "src/cluster/gcs_query.h"
 #include "src/cluster/local_cluster.h"
@@ -42,7 +44,7 @@ std::vector<LocalCluster::PlannedFault> LocalCluster::PlanFaults() {
         planned.push_back({at, Kind::kKillActor, 0, fault.kill_actor()});
         continue;
       case scenario::Fault::kPartition:
-        PlanPartition(i, fault, planned);
+        PlanOnBoard(i, Kind::kCutOn, Kind::kCutOff, planned);
         continue;
       case scenario::Fault::kKillHead:
         planned.push_back({at, Kind::kKillHead});
@@ -115,13 +117,13 @@ void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
       what = KillHead();
       kind = "kill_head";
       break;
-    case Kind::kFreeze:
-      what = Freeze(fault.nodes);
-      kind = "partition";
-      break;
-    case Kind::kThaw:
-      what = Thaw(fault.nodes);
-      kind = "heal";
+    case Kind::kCutOn:
+    case Kind::kCutOff:
+      what = SetPartition(fault.fault, fault.kind == Kind::kCutOn);
+      kind = fault.kind == Kind::kCutOn ? "partition" : "heal";
+      if (scenario_.fault(fault.fault).partition().nodes_size() > 0) {
+        node = scenario_.fault(fault.fault).partition().nodes(0);
+      }
       break;
     case Kind::kMessagesOn:
     case Kind::kMessagesOff:
@@ -144,8 +146,6 @@ void LocalCluster::ApplyFault(const PlannedFault& fault, absl::Duration now) {
   if (fault.kind == Kind::kKillNode || fault.kind == Kind::kRestartNode ||
       fault.kind == Kind::kKillWorker) {
     node = children_[fault.node].name;
-  } else if (!fault.nodes.empty()) {
-    node = children_[fault.nodes[0]].name;
   }
   fault_log_.push_back(absl::StrCat(absl::FormatDuration(now), ": ", what));
   WithDriverTrace([&](TraceRecorder& trace) {
@@ -224,53 +224,6 @@ std::string LocalCluster::KillActor(const std::string& name) {
   return absl::StrCat("kill_actor ", name, ": its worker process not found");
 }
 
-// A partition cannot be cut under gRPC on one machine without a
-// fault-injecting transport in every process. What local mode does
-// instead: it stops (SIGSTOP) every process of the side cut off, the
-// node's and its workers', until the heal (SIGCONT). A stopped process is
-// silent, as a partitioned one is: it neither sends nor answers, its
-// heartbeats stop, and what was sent to it waits in its sockets and is
-// delivered at the heal, like TCP across a healed partition (and like the
-// simulator's held messages). The approximation: the frozen side is cut
-// off from every other node and the driver, not only from the other side,
-// and a one-way cut is cut both ways. The side frozen is `nodes`, unless it
-// holds the head (whose process runs the GCS): then the other side.
-void LocalCluster::PlanPartition(int index, const scenario::Fault& fault,
-                                 std::vector<PlannedFault>& planned) {
-  using Kind = PlannedFault::Kind;
-  const scenario::Partition& p = fault.partition();
-  std::vector<int> side, other;
-  for (int n = 0; n < static_cast<int>(children_.size()); ++n) {
-    const std::string& name = children_[n].name;
-    const bool in_nodes = std::find(p.nodes().begin(), p.nodes().end(),
-                                    name) != p.nodes().end();
-    const bool in_other =
-        p.from_nodes_to().empty()
-            ? !in_nodes
-            : std::find(p.from_nodes_to().begin(), p.from_nodes_to().end(),
-                        name) != p.from_nodes_to().end();
-    if (in_nodes) side.push_back(n);
-    if (in_other && !in_nodes) other.push_back(n);
-  }
-  std::vector<int> frozen =
-      std::find(side.begin(), side.end(), 0) == side.end() ? side : other;
-  frozen.erase(std::remove(frozen.begin(), frozen.end(), 0), frozen.end());
-  std::cerr << "miniray: fault[" << index << "] (partition at " << fault.at()
-            << ") is approximated in local mode: the processes of";
-  for (int n : frozen) std::cerr << " " << children_[n].name;
-  std::cerr << " are stopped (SIGSTOP), cut off from every node and the "
-            << "driver, " << (fault.duration().empty() ? "for good"
-                                                      : "until the heal")
-            << "\n";
-  if (frozen.empty()) return;
-  const absl::Duration at = ParseDuration(fault.at()).value();
-  planned.push_back({at, Kind::kFreeze, 0, "", frozen});
-  if (!fault.duration().empty()) {
-    planned.push_back({at + ParseDuration(fault.duration()).value(),
-                       Kind::kThaw, 0, "", frozen});
-  }
-}
-
 // A fault on the board: on at its time, off at its heal, if it heals.
 void LocalCluster::PlanOnBoard(int index, PlannedFault::Kind on,
                                PlannedFault::Kind off,
@@ -292,7 +245,7 @@ absl::Status LocalCluster::CreateFaultBoard() {
   const bool any = std::any_of(
       scenario_.fault().begin(), scenario_.fault().end(),
       [](const scenario::Fault& f) {
-        return f.has_messages() || f.has_clock_skew() ||
+        return f.has_messages() || f.has_clock_skew() || f.has_partition() ||
                (f.has_slow_node() && !IsSlowFromStart(f));
       });
   if (!any) return absl::OkStatus();
@@ -391,32 +344,35 @@ std::string LocalCluster::AppliedMessageFaults() const {
                       " duplicated, ", applied.delayed, " delayed");
 }
 
-std::string LocalCluster::Freeze(const std::vector<int>& nodes) {
-  std::string what = "froze (SIGSTOP)";
-  for (int n : nodes) {
-    Child& child = children_[n];
-    if (child.pid == 0) continue;
-    std::vector<pid_t>& pids = frozen_[n];
-    pids = {child.pid};
-    for (const WorkerProcess& worker : WorkerProcessesOf(child.pid)) {
-      pids.push_back(worker.pid);
-    }
-    for (pid_t pid : pids) kill(pid, SIGSTOP);
-    absl::StrAppend(&what, " ", child.name, " (", pids.size(), " processes)");
+// A partition is exact: every process's transport holds the messages that
+// cross the cut (GrpcListener), until the heal delivers them, as the
+// simulator's network holds a cut link's messages.
+std::string LocalCluster::SetPartition(int index, bool on) {
+  const scenario::Partition& p = scenario_.fault(index).partition();
+  std::string sides = absl::StrJoin(p.nodes(), ",");
+  absl::StrAppend(&sides, p.one_way() ? " -> " : " <-> ",
+                  p.from_nodes_to().empty()
+                      ? std::string("every other node")
+                      : absl::StrJoin(p.from_nodes_to(), ","));
+  if (!on) {
+    auto it = cuts_.find(index);
+    if (it == cuts_.end()) return absl::StrCat("partition ", sides, " healed");
+    fault_board_->RemoveCut(it->second);
+    cuts_.erase(it);
+    return absl::StrCat("partition ", sides,
+                        " healed: the held messages go on");
   }
-  return absl::StrCat(what, ": partition, approximated");
-}
-
-std::string LocalCluster::Thaw(const std::vector<int>& nodes) {
-  std::string what = "thawed (SIGCONT)";
-  for (int n : nodes) {
-    auto it = frozen_.find(n);
-    if (it == frozen_.end()) continue;
-    for (pid_t pid : it->second) kill(pid, SIGCONT);
-    absl::StrAppend(&what, " ", children_[n].name);
-    frozen_.erase(it);
+  absl::StatusOr<int> cut = fault_board_->AddCut(FaultBoard::Cut{
+      .nodes = {p.nodes().begin(), p.nodes().end()},
+      .others = {p.from_nodes_to().begin(), p.from_nodes_to().end()},
+      .one_way = p.one_way()});
+  if (!cut.ok()) {
+    return absl::StrCat("partition ", sides, " not applied: ",
+                        cut.status().message());
   }
-  return absl::StrCat(what, ": partition healed");
+  cuts_[index] = *cut;
+  return absl::StrCat("partition ", sides,
+                      ": messages across it are held until the heal");
 }
 
 }  // namespace miniray

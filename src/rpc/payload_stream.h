@@ -25,6 +25,8 @@ class PayloadInputStream : public google::protobuf::io::ZeroCopyInputStream {
   // Reads `payload`, which must outlive the stream.
   explicit PayloadInputStream(const Payload& payload)
       : pieces_(payload.pieces()) {}
+  // Not of a temporary, which would go before the stream.
+  explicit PayloadInputStream(Payload&& payload) = delete;
 
   bool Next(const void** data, int* size) override;
   void BackUp(int count) override;

@@ -56,7 +56,8 @@ TEST(ParsePayloadTest, ACutShortMessageDoesNotParse) {
 }
 
 TEST(PayloadInputStreamTest, SkipCrossesPiecesAndStopsAtTheEnd) {
-  PayloadInputStream stream(Cut("abcdefghij", {2, 3, 7}));
+  const Payload payload = Cut("abcdefghij", {2, 3, 7});
+  PayloadInputStream stream(payload);
   ASSERT_TRUE(stream.Skip(4));
   const void* data = nullptr;
   int size = 0;

@@ -14,6 +14,12 @@
 #include "grpc/grpc_security.h"
 
 namespace miniray {
+namespace {
+
+// How often a message held on a cut link asks whether the cut has healed.
+constexpr absl::Duration kHeldRecheck = absl::Milliseconds(5);
+
+}  // namespace
 
 // The state a listener shares with its calls, which may outlive it by a few
 // completions.
@@ -27,10 +33,23 @@ struct GrpcListener::Calls {
   // run's reply goes nowhere), unless the listener has closed.
   void Deliver(uint64_t id, const std::string& method, Payload payload,
                bool duplicate, const std::shared_ptr<Calls>& self);
+  // Runs open call `id`'s handler as the request's `fate` says: lost (the
+  // call fails), now, or after a delay.
+  void Admit(uint64_t id, std::string method, Payload payload,
+             MessageFate fate, const std::shared_ptr<Calls>& self);
   // Finishes call `id` with `result`, unless it finished already; applies
-  // the reply's message fault.
+  // the reply's message fault, decided now.
   void Reply(uint64_t id, absl::StatusOr<std::string> result,
              const std::shared_ptr<Calls>& self);
+  // Finishes call `id` with `result` as the reply's `fate` says.
+  void SendReply(uint64_t id, absl::StatusOr<std::string> result,
+                 MessageFate fate, const std::shared_ptr<Calls>& self);
+  // Asks message_faults(from, to) again every kHeldRecheck while the link
+  // is cut, then runs `then` with the message's fate; nothing once the
+  // listener has closed.
+  void WhenNotCut(std::string from, std::string to,
+                  std::function<void(MessageFate)> then,
+                  const std::shared_ptr<Calls>& self);
   // Finishes call `id` with `result` now (a delayed reply's end).
   void FinishOpen(uint64_t id, absl::StatusOr<std::string> result);
   // Whether the server has shut down and no call is left: then the caller
@@ -113,9 +132,10 @@ class GrpcListener::ServerCall : public EventLoop::Completion {
   int cancelled_ = 0;
 
  public:
-  // Guarded by calls_->mu once the call is open: the reply's message
-  // fault, and whether the first reply came (it may wait out a delay).
-  MessageFate reply_fate;
+  // Guarded by calls_->mu once the call is open: the caller's node name
+  // (for the reply's message fault), and whether the first reply came (it
+  // may wait out a delay).
+  std::string caller;
   bool replied = false;
 };
 
@@ -224,12 +244,10 @@ void GrpcListener::ServerCall::OnRead(bool ok) {
   Payload payload = PayloadFromCoreBuffer(request_);
   request_ = nullptr;
   std::string method(View(details_.method).substr(strlen(kMethodPathPrefix)));
+  const std::string caller(Metadata(kNodeMetadataKey));
   MessageFate request_fate;
-  MessageFate reply_fate;
   if (const GrpcListener::Options& o = calls_->options; o.message_faults) {
-    const std::string caller(Metadata(kNodeMetadataKey));
     request_fate = o.message_faults(caller, o.node_name);
-    reply_fate = o.message_faults(o.node_name, caller);
   }
   if (request_fate.drop) {
     Finish(GRPC_STATUS_UNAVAILABLE,
@@ -247,7 +265,7 @@ void GrpcListener::ServerCall::OnRead(bool ok) {
     if (!calls_->closed && !calls_->loop.stopped()) {
       id = calls_->next_id++;
       calls_->open.emplace(id, this);
-      this->reply_fate = reply_fate;
+      this->caller = caller;
     }
   }
   if (id == 0) {
@@ -257,16 +275,58 @@ void GrpcListener::ServerCall::OnRead(bool ok) {
   }
   // From here on the reply (or Shutdown) finishes the call, maybe on
   // another thread: `this` may be gone once the handler has replied.
-  auto deliver = [calls = calls_, id, method = std::move(method),
+  if (request_fate.held) {
+    calls_->WhenNotCut(
+        caller, calls_->options.node_name,
+        [calls = calls_, id, method = std::move(method),
+         payload = std::move(payload)](MessageFate fate) mutable {
+          calls->Admit(id, std::move(method), std::move(payload), fate, calls);
+        },
+        calls_);
+    return;
+  }
+  calls_->Admit(id, std::move(method), std::move(payload), request_fate,
+                calls_);
+}
+
+void GrpcListener::Calls::Admit(uint64_t id, std::string method,
+                                Payload payload, MessageFate fate,
+                                const std::shared_ptr<Calls>& self) {
+  if (fate.drop) {  // held first, then lost
+    FinishOpen(id, absl::UnavailableError(absl::StrCat(
+                       "the request was lost (a message fault of ",
+                       options.node_name, ")")));
+    return;
+  }
+  auto deliver = [self, id, method = std::move(method),
                   payload = std::move(payload),
-                  duplicate = request_fate.duplicate]() mutable {
-    calls->Deliver(id, method, std::move(payload), duplicate, calls);
+                  duplicate = fate.duplicate]() mutable {
+    self->Deliver(id, method, std::move(payload), duplicate, self);
   };
-  if (request_fate.delay > absl::ZeroDuration()) {
-    calls_->loop.RunAfter(request_fate.delay, std::move(deliver));
+  if (fate.delay > absl::ZeroDuration()) {
+    loop.RunAfter(fate.delay, std::move(deliver));
   } else {
     deliver();
   }
+}
+
+void GrpcListener::Calls::WhenNotCut(std::string from, std::string to,
+                                     std::function<void(MessageFate)> then,
+                                     const std::shared_ptr<Calls>& self) {
+  loop.RunAfter(kHeldRecheck, [self, from = std::move(from),
+                               to = std::move(to),
+                               then = std::move(then)]() mutable {
+    {
+      absl::MutexLock lock(&self->mu);
+      if (self->closed) return;
+    }
+    const MessageFate fate = self->options.message_faults(from, to);
+    if (fate.held) {
+      self->WhenNotCut(std::move(from), std::move(to), std::move(then), self);
+      return;
+    }
+    then(fate);
+  });
 }
 
 void GrpcListener::ServerCall::FinishWith(absl::StatusOr<std::string> result) {
@@ -352,14 +412,34 @@ void GrpcListener::Calls::Deliver(uint64_t id, const std::string& method,
 void GrpcListener::Calls::Reply(uint64_t id,
                                 absl::StatusOr<std::string> result,
                                 const std::shared_ptr<Calls>& self) {
-  MessageFate fate;
+  std::string caller;
   {
     absl::MutexLock lock(&mu);
     auto it = open.find(id);
     if (it == open.end() || it->second->replied) return;  // not the first
     it->second->replied = true;
-    fate = it->second->reply_fate;
+    caller = it->second->caller;
   }
+  MessageFate fate;
+  if (options.message_faults) {
+    fate = options.message_faults(options.node_name, caller);
+  }
+  if (fate.held) {
+    WhenNotCut(
+        options.node_name, caller,
+        [self, id, result = std::move(result)](MessageFate fate) mutable {
+          self->SendReply(id, std::move(result), fate, self);
+        },
+        self);
+    return;
+  }
+  SendReply(id, std::move(result), fate, self);
+}
+
+void GrpcListener::Calls::SendReply(uint64_t id,
+                                    absl::StatusOr<std::string> result,
+                                    MessageFate fate,
+                                    const std::shared_ptr<Calls>& self) {
   if (fate.drop) {
     result = absl::UnavailableError(absl::StrCat(
         "the reply was lost (a message fault of ", options.node_name, ")"));

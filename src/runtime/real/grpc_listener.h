@@ -27,7 +27,10 @@
 // of each reply (this node -> caller), and drops, duplicates or delays them
 // as the simulator's network does: a dropped request fails with Unavailable
 // without running the handler; a dropped reply fails with Unavailable after
-// it ran; a duplicated request runs the handler twice and answers once.
+// it ran; a duplicated request runs the handler twice and answers once. A
+// request or reply on a cut link (a partition) waits until the link heals,
+// as the simulator holds a cut link's messages; the caller's deadline, if
+// any, still runs.
 // Thread-safe. Internal to the real runtime: components use GrpcTransport.
 #ifndef MINIRAY_RUNTIME_REAL_GRPC_LISTENER_H_
 #define MINIRAY_RUNTIME_REAL_GRPC_LISTENER_H_
@@ -62,6 +65,10 @@ struct MessageFate {
   bool drop = false;
   bool duplicate = false;       // requests only
   absl::Duration delay;         // zero: none
+  // The link is cut (a partition): the message waits, and is asked about
+  // again every few milliseconds until it is not; nothing else is decided
+  // for it until then.
+  bool held = false;
 };
 // Decides a message's fate from its sender's and receiver's node names.
 using MessageFaultFn =

@@ -2,11 +2,13 @@
 // link's faults as the simulator's network does: a lost request fails with
 // Unavailable and never reaches the handler, a lost reply fails after the
 // handler ran, a duplicated request runs the handler twice and is answered
-// once, delays hold messages back, and calls of other links pass untouched.
-// The caller's node name travels with each call.
+// once, delays hold messages back, a cut link holds a request or a reply
+// until it heals, and calls of other links pass untouched. The caller's
+// node name travels with each call.
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -22,13 +24,17 @@ namespace {
 class MessageFaultsTest : public ::testing::Test {
  protected:
   void StartServer(MessageFate request_fate, MessageFate reply_fate) {
-    GrpcTransport::Options options = NoToken();
-    options.node_name = "b";
-    options.message_faults = [=](absl::string_view from, absl::string_view to) {
+    StartServerWith([=](absl::string_view from, absl::string_view to) {
       if (from == "a" && to == "b") return request_fate;
       if (from == "b" && to == "a") return reply_fate;
       return MessageFate{};
-    };
+    });
+  }
+
+  void StartServerWith(MessageFaultFn faults) {
+    GrpcTransport::Options options = NoToken();
+    options.node_name = "b";
+    options.message_faults = std::move(faults);
     server_ = std::make_unique<GrpcTransport>(server_loop_, options);
     address_ = *server_->ListenAndGetAddress(
         "127.0.0.1:0",
@@ -90,6 +96,66 @@ TEST_F(MessageFaultsTest, DelaysHoldTheRequestAndTheReplyBack) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(120));
   EXPECT_EQ(*reply, "echo:x#1");
   EXPECT_EQ(handled_.load(), 1);
+}
+
+// Waits (at most 10 s) until `done` holds.
+bool WaitFor(const std::function<bool()>& done) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!done() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  return done();
+}
+
+// A link cut one way (`cut_from` -> `cut_to`) until `cut` is cleared;
+// counts how often the held message's link was asked about.
+struct Cut {
+  std::atomic<bool> cut{true};
+  std::atomic<int> asked{0};
+  MessageFaultFn Fn(std::string cut_from, std::string cut_to) {
+    return [this, cut_from, cut_to](absl::string_view from,
+                                    absl::string_view to) {
+      if (from != cut_from || to != cut_to) return MessageFate{};
+      ++asked;
+      return MessageFate{.held = cut.load()};
+    };
+  }
+};
+
+TEST_F(MessageFaultsTest, ARequestOnACutLinkRunsOnlyOnceItHeals) {
+  Cut link;
+  StartServerWith(link.Fn("a", "b"));
+  absl::StatusOr<std::string> reply;
+  std::atomic<bool> replied{false};
+  std::thread caller([&] {
+    reply = CallFrom("a");
+    replied = true;
+  });
+  // Held: asked about again and again, and the handler has not run.
+  ASSERT_TRUE(WaitFor([&] { return link.asked.load() >= 3; }));
+  EXPECT_EQ(handled_.load(), 0);
+  EXPECT_FALSE(replied.load());
+  link.cut = false;
+  caller.join();
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(*reply, "echo:x#1");
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+TEST_F(MessageFaultsTest, AReplyOnACutLinkArrivesOnlyOnceItHeals) {
+  Cut link;
+  StartServerWith(link.Fn("b", "a"));
+  absl::StatusOr<std::string> reply;
+  std::atomic<bool> replied{false};
+  std::thread caller([&] {
+    reply = CallFrom("a");
+    replied = true;
+  });
+  ASSERT_TRUE(WaitFor([&] { return link.asked.load() >= 3; }));
+  EXPECT_EQ(handled_.load(), 1);  // the request went through
+  EXPECT_FALSE(replied.load());
+  link.cut = false;
+  caller.join();
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(*reply, "echo:x#1");
 }
 
 TEST_F(MessageFaultsTest, OtherLinksPassUntouched) {
