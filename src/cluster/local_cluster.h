@@ -20,8 +20,10 @@
 //    SIGKILLs the node's process (and starts a fresh one after `duration`,
 //    if given); kill_worker SIGKILLs the node's busiest worker process;
 //    kill_actor the worker process hosting the actor; kill_head SIGKILLs
-//    the GCS's process. Other fault kinds are
-//    reported on stderr and skipped (local_faults.cc);
+//    the GCS's process. Message faults, partitions, clock skews and later
+//    slow nodes go on a fault board that every process reads
+//    (fault_board.h). Other fault kinds are reported on stderr and skipped
+//    (local_faults.cc);
 //  - every child is killed and reaped when Run returns, on SIGINT/SIGTERM
 //    (see ChildProcesses), and by the kernel if this process dies.
 //
