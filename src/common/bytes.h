@@ -17,6 +17,7 @@
 #ifndef MINIRAY_COMMON_BYTES_H_
 #define MINIRAY_COMMON_BYTES_H_
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -46,6 +47,11 @@ class Bytes {
   absl::string_view view() const { return view_; }
   const char* data() const { return view_.data(); }
   size_t size() const { return view_.size(); }
+  // Bytes [offset, offset + size) of these, sharing their owner (clamped
+  // to the end).
+  Bytes Substr(size_t offset, size_t size) const {
+    return Wrap(owner_, view_.substr(std::min(offset, view_.size()), size));
+  }
   // What keeps the bytes alive (a string or, say, a mapped segment).
   const std::shared_ptr<const void>& owner() const { return owner_; }
 

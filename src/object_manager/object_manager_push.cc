@@ -59,11 +59,8 @@ void ObjectManager::SendChunks(uint64_t push_id) {
         copy = options_.read_chunk(push.id, push.object.data, begin,
                                    real_end - begin);
       }
-      data = copy.has_value()
-                 ? *std::move(copy)
-                 : Bytes::Wrap(push.object.data.owner(),
-                               push.object.data.view().substr(
-                                   begin, real_end - begin));
+      data = copy.has_value() ? *std::move(copy)
+                              : push.object.data.Substr(begin, real_end - begin);
     }
     const int64_t synthetic = (end - begin) - data.size();
     chunk.set_synthetic_bytes(synthetic);

@@ -41,7 +41,7 @@ Payload Payload::Slice(size_t offset, size_t size) const {
       continue;
     }
     const size_t take = std::min(size, piece.size() - offset);
-    slice.Add(Bytes::Wrap(piece.owner(), piece.view().substr(offset, take)));
+    slice.Add(piece.Substr(offset, take));
     size -= take;
     offset = 0;
   }

@@ -21,16 +21,7 @@ int GrpcMessageLimit(int64_t max_payload_bytes) {
       std::min<int64_t>(max_payload_bytes + kEnvelopeSlackBytes, INT_MAX));
 }
 
-grpc::ByteBuffer ByteBufferOwning(std::string bytes) {
-  auto* owned = new std::string(std::move(bytes));
-  grpc::Slice slice(
-      owned->data(), owned->size(),
-      [](void* string) { delete static_cast<std::string*>(string); }, owned);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
 grpc::ByteBuffer ByteBufferOf(const Payload& payload) {
-  if (payload.empty()) return ByteBufferOwning(std::string());
   std::vector<grpc::Slice> slices;
   slices.reserve(payload.pieces().size());
   for (const Bytes& piece : payload.pieces()) {
@@ -59,6 +50,8 @@ absl::string_view View(const grpc_slice& slice) {
       GRPC_SLICE_LENGTH(slice));
 }
 
+namespace {
+
 // The bytes of a core byte buffer, copied once into one string.
 std::string StringFromCoreBuffer(grpc_byte_buffer* buffer) {
   std::string bytes;
@@ -74,6 +67,8 @@ std::string StringFromCoreBuffer(grpc_byte_buffer* buffer) {
   grpc_byte_buffer_reader_destroy(&reader);
   return bytes;
 }
+
+}  // namespace
 
 Payload PayloadFromCoreBuffer(grpc_byte_buffer* buffer) {
   if (buffer->type != GRPC_BB_RAW ||

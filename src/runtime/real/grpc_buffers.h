@@ -22,9 +22,6 @@
 
 namespace miniray {
 
-// A ByteBuffer of one slice that owns `bytes` (moved, not copied): gRPC
-// frees it when it has sent it.
-grpc::ByteBuffer ByteBufferOwning(std::string bytes);
 // A ByteBuffer of `payload`'s pieces, each kept alive (not copied) until
 // gRPC has sent it.
 grpc::ByteBuffer ByteBufferOf(const Payload& payload);
@@ -58,8 +55,6 @@ class CoreTag : public grpc::internal::CompletionQueueTag {
 
 // The bytes of a core slice, as a view.
 absl::string_view View(const grpc_slice& slice);
-// The bytes of a core byte buffer, copied once into one string.
-std::string StringFromCoreBuffer(grpc_byte_buffer* buffer);
 // A core byte buffer of one slice that owns `bytes` (moved, not copied).
 grpc_byte_buffer* CoreBufferOwning(std::string bytes);
 // The bytes of a received core byte buffer, which it takes over: its
